@@ -26,4 +26,5 @@ require (
 	github.com/willabides/kongplete v0.4.0 // indirect
 	github.com/yuin/gopher-lua v1.1.2 // indirect
 	go.yaml.in/yaml/v3 v3.0.6 // indirect
+	golang.org/x/tools v0.26.0 // indirect
 )
