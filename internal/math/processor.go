@@ -1,0 +1,226 @@
+package math
+
+import (
+	"errors"
+	"fmt"
+	"unsafe"
+
+	"github.com/etelgo/etelgo/internal/expr"
+	"github.com/etelgo/etelgo/internal/field"
+	"github.com/etelgo/etelgo/internal/record"
+	"github.com/etelgo/etelgo/internal/stage"
+	"github.com/tidwall/gjson"
+)
+
+// Program is the compiled list of assignments of one run. It is shared by
+// the workers; each gets its own Processor.
+type Program struct {
+	assigns     []*expr.Assignment
+	targets     []*target // the value target of each assignment, nil for metadata
+	writesValue bool      // some assignment writes a value field
+	opts        expr.Options
+}
+
+// Compile compiles the assignments. Errors wrap an *expr.SyntaxError and
+// name the faulty argument by its number when there are several.
+func Compile(srcs []string, opts expr.Options) (*Program, error) {
+	p := &Program{opts: opts}
+	for i, src := range srcs {
+		a, err := expr.CompileAssignment(src)
+		if err != nil {
+			if len(srcs) > 1 {
+				return nil, fmt.Errorf("invalid expression %d: %w", i+1, err)
+			}
+			return nil, fmt.Errorf("invalid expression: %w", err)
+		}
+		p.assigns = append(p.assigns, a)
+		var t *target
+		if !a.Target().IsMeta() {
+			t = newTarget(a.Target())
+			p.writesValue = true
+		}
+		p.targets = append(p.targets, t)
+	}
+	return p, nil
+}
+
+// NewProcessor returns a Processor that applies the program.
+func (p *Program) NewProcessor() *Processor {
+	return &Processor{prog: p, env: expr.NewEnv(p.opts)}
+}
+
+// Processor applies a Program to one record at a time.
+//
+// Assignments apply in order, each seeing the result of the ones before,
+// on a working copy of the record: value writes go to two scratch buffers
+// in turn, and key and header bytes to a scratch buffer of their own. The
+// working copy is emitted only when every assignment succeeded, so a
+// record that fails is left exactly as it was. The emitted record points
+// into the scratch buffers until the next call.
+type Processor struct {
+	prog *Program
+	env  *expr.Env
+
+	out   record.Record
+	bufs  [2][]byte // value scratch buffers
+	spare int       // index of the buffer the next write goes to
+	raw   []byte    // the JSON text of the value being assigned
+
+	// Key and header values, and header lists, alternate between two
+	// buffers from record to record, so that a record that comes back
+	// through this processor is never overwritten while it is read.
+	turn    int
+	meta    [2][]byte
+	headers [2][]record.Header
+}
+
+var _ stage.Processor = (*Processor)(nil)
+
+var errNoMetadata = errors.New("a plain line has no key or headers: read envelope lines, as etl-kread writes them, to assign @key or @headers")
+
+// Process applies the assignments to rec and emits the result.
+func (p *Processor) Process(rec *record.Record, emit stage.Emit) error {
+	// Metadata assignments alone need no check of an envelope's value.
+	edit := false
+	if p.prog.writesValue || !rec.HasMeta {
+		var err error
+		if edit, err = valueEditable(rec); err != nil {
+			return err
+		}
+	}
+	if !rec.HasMeta && !edit {
+		// A blank plain line passes, so that lines stay one to one.
+		return emit(rec)
+	}
+
+	p.out = *rec
+	p.turn = 1 - p.turn
+	p.meta[p.turn] = p.meta[p.turn][:0]
+	p.spare = 0
+	if overlaps(p.bufs[0], rec.Value) {
+		p.spare = 1
+	}
+	headersCopied := false
+
+	for i, a := range p.prog.assigns {
+		t := p.prog.targets[i]
+		if t != nil && !edit {
+			continue // a tombstone or a value that is not JSON passes unchanged
+		}
+		v, err := a.Eval(p.env, &p.out)
+		if err != nil {
+			return err
+		}
+
+		if t != nil {
+			p.raw = v.AppendJSON(p.raw[:0])
+			value, err := t.set(p.bufs[p.spare], p.out.Value, p.raw, p.env.TargetRaw())
+			if err != nil {
+				return err
+			}
+			p.bufs[p.spare] = value
+			p.spare = 1 - p.spare
+			p.out.Value = value
+			continue
+		}
+
+		if !rec.HasMeta {
+			return errNoMetadata
+		}
+		text := p.metaText(v)
+		if a.Target().Meta() == field.MetaKey {
+			p.out.Key = text
+			continue
+		}
+		if !headersCopied {
+			p.headers[p.turn] = append(p.headers[p.turn][:0], p.out.Headers...)
+			headersCopied = true
+		}
+		p.headers[p.turn] = setHeader(p.headers[p.turn], a.Target().HeaderName(), text)
+		p.out.Headers = p.headers[p.turn]
+	}
+	return emit(&p.out)
+}
+
+// metaText returns v as the bytes of a key or header value, copied into
+// the record's metadata buffer: nil for null.
+func (p *Processor) metaText(v expr.Value) []byte {
+	if v.Kind == expr.KindNull {
+		return nil
+	}
+	buf := &p.meta[p.turn]
+	start := len(*buf)
+	*buf = v.AppendText(*buf)
+	return (*buf)[start:len(*buf):len(*buf)]
+}
+
+// setHeader replaces the headers named name by one with value, at the
+// place of the first, or appends it. This is what etl-set does too.
+func setHeader(headers []record.Header, name string, value []byte) []record.Header {
+	first := -1
+	kept := headers[:0]
+	for _, h := range headers {
+		if h.Key != name {
+			kept = append(kept, h)
+			continue
+		}
+		if first < 0 {
+			first = len(kept)
+			kept = append(kept, record.Header{Key: name, Value: value})
+		}
+	}
+	if first < 0 {
+		kept = append(kept, record.Header{Key: name, Value: value})
+	}
+	return kept
+}
+
+// valueEditable reports whether rec's value is a JSON object whose fields
+// can be assigned. In an envelope stream a tombstone or a value that is
+// not JSON is not editable and passes unchanged, while JSON that is not an
+// object is an error. In a plain stream a blank line is not editable and
+// any other line that is not a JSON object is an error.
+//
+// A plain line counts as an object when its first and last bytes other
+// than spaces are { and }; the rest is not validated, so a malformed line
+// comes out as malformed as it went in. An envelope value is validated in
+// full, because text that looks like an object can arrive as value_text.
+func valueEditable(rec *record.Record) (bool, error) {
+	v := rec.Value
+	start, end := objectBounds(v)
+	looksLikeObject := end-start >= 2 && v[start] == '{' && v[end-1] == '}'
+	if !rec.HasMeta {
+		if looksLikeObject {
+			return true, nil
+		}
+		if start == end {
+			return false, nil
+		}
+		return false, fmt.Errorf("the line is %s, not a JSON object", describeBytes(v))
+	}
+
+	if v == nil || !gjson.ValidBytes(v) {
+		return false, nil
+	}
+	if looksLikeObject {
+		return true, nil
+	}
+	return false, fmt.Errorf("the value is %s, not a JSON object", describeBytes(v))
+}
+
+func describeBytes(v []byte) string {
+	if !gjson.ValidBytes(v) {
+		return "not valid JSON"
+	}
+	return describe(gjson.ParseBytes(v))
+}
+
+// overlaps reports whether a and b share memory.
+func overlaps(a, b []byte) bool {
+	if cap(a) == 0 || cap(b) == 0 {
+		return false
+	}
+	a0 := uintptr(unsafe.Pointer(unsafe.SliceData(a)))
+	b0 := uintptr(unsafe.Pointer(unsafe.SliceData(b)))
+	return a0 < b0+uintptr(cap(b)) && b0 < a0+uintptr(cap(a))
+}
