@@ -1,0 +1,255 @@
+package lua
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+
+	glua "github.com/yuin/gopher-lua"
+
+	"github.com/etelgo/etelgo/internal/record"
+)
+
+// env is one worker's Lua state with everything the script can reach:
+// the libraries, the metatables of the proxies, the record of the current
+// call and the records it emitted so far.
+//
+// Globals set by the script (in init, at top level or per record) live in
+// this state only: each worker of a parallel run has its own, and they
+// persist from one record to the next within the worker.
+type env struct {
+	L      *glua.LState
+	script *Script
+	stderr io.Writer
+	log    *slog.Logger
+	dog    *watchdog
+
+	valueMeta   *glua.LTable
+	metaMeta    *glua.LTable
+	headersMeta *glua.LTable
+	bigintMeta  *glua.LTable
+	arrayMeta   *glua.LTable
+	objectMeta  *glua.LTable
+	null        *glua.LUserData
+
+	// process is the function called per record: the script's
+	// process(rec), or the inline code itself.
+	process *glua.LFunction
+	finish  *glua.LFunction
+
+	phase   phase
+	gen     uint64
+	input   recordState // the record of the current process call
+	pending pending
+
+	// loaded caches the modules that require loaded.
+	loaded map[string]glua.LValue
+
+	scratch    []byte
+	keyScratch []byte
+}
+
+// phase is the kind of call running, which decides what emit may do.
+type phase uint8
+
+const (
+	phaseLoad phase = iota
+	phaseProcess
+	phaseFinish
+)
+
+// newEnv makes a Lua state for s: opens the libraries, runs the script's
+// top level, finds process and finish, and runs init.
+func newEnv(s *Script) (*env, error) {
+	e := &env{
+		script: s,
+		stderr: s.opts.Stderr,
+		log:    s.opts.Logger,
+		loaded: map[string]glua.LValue{},
+	}
+	if e.stderr == nil {
+		e.stderr = os.Stderr
+	}
+	if e.log == nil {
+		e.log = slog.Default()
+	}
+	e.input.doc.validate = s.opts.Validate
+	e.L = glua.NewState(glua.Options{SkipOpenLibs: true})
+	e.dog = newWatchdog(e.L, s.opts.Timeout)
+
+	e.open()
+	if err := e.load(); err != nil {
+		e.close()
+		return nil, &LoadError{Err: err}
+	}
+	return e, nil
+}
+
+// load runs the script's top level and init, and finds the functions
+// that are called per record and at the end.
+func (e *env) load() error {
+	chunk := e.L.NewFunctionFromProto(e.script.proto)
+	if e.script.opts.Inline {
+		e.process = chunk
+		return nil
+	}
+
+	if err := e.call(chunk); err != nil {
+		return err
+	}
+	e.L.SetTop(0)
+
+	process, ok := e.L.GetGlobal("process").(*glua.LFunction)
+	if !ok {
+		return fmt.Errorf("%s: %w", e.script.opts.Name, ErrNoProcess)
+	}
+	e.process = process
+	if finish, ok := e.L.GetGlobal("finish").(*glua.LFunction); ok {
+		e.finish = finish
+	}
+
+	if init, ok := e.L.GetGlobal("init").(*glua.LFunction); ok {
+		if err := e.call(init); err != nil {
+			return fmt.Errorf("init: %w", err)
+		}
+		e.L.SetTop(0)
+	}
+	return nil
+}
+
+// call runs fn with args under the time budget and leaves its results on
+// the stack.
+func (e *env) call(fn *glua.LFunction, args ...glua.LValue) error {
+	e.L.Push(fn)
+	for _, a := range args {
+		e.L.Push(a)
+	}
+	e.dog.start()
+	err := e.L.PCall(len(args), glua.MultRet, nil)
+	expired := e.dog.stop()
+	if err != nil {
+		e.L.SetTop(0)
+		return e.scriptError(err, expired)
+	}
+	return nil
+}
+
+// close releases the Lua state.
+func (e *env) close() {
+	e.dog.close()
+	e.L.Close()
+}
+
+// open installs the libraries: the safe part of the standard library,
+// the EtelGo libraries, and with AllowIO the rest.
+func (e *env) open() {
+	L := e.L
+	for _, lib := range []struct {
+		name string
+		open glua.LGFunction
+	}{
+		{glua.BaseLibName, glua.OpenBase},
+		{glua.TabLibName, glua.OpenTable},
+		{glua.StringLibName, glua.OpenString},
+		{glua.MathLibName, glua.OpenMath},
+		{glua.CoroutineLibName, glua.OpenCoroutine},
+		{glua.OsLibName, glua.OpenOs},
+		{glua.IoLibName, glua.OpenIo},
+		{glua.DebugLibName, glua.OpenDebug},
+	} {
+		L.Push(L.NewFunction(lib.open))
+		L.Push(glua.LString(lib.name))
+		L.Call(1, 0)
+	}
+
+	e.sandbox()
+	e.openBase()
+	e.openValue(L)
+	e.openMeta(L)
+	e.openBigint(L)
+	e.openJSON(L)
+	e.openRecord(L)
+	e.openStrings(L)
+	e.openTime(L)
+
+	vars := L.NewTable()
+	for k, v := range e.script.opts.Vars {
+		vars.RawSetString(k, glua.LString(v))
+	}
+	L.SetGlobal("vars", vars)
+}
+
+// sandbox removes what reaches outside the process unless AllowIO is set:
+// io, debug, loadfile, dofile, and all of os but time, clock, date and
+// difftime. module, which needs the package library that is never
+// opened, and gopher-lua's _printregs debugging aid go either way.
+func (e *env) sandbox() {
+	L := e.L
+	L.SetGlobal("module", glua.LNil)
+	L.SetGlobal("_printregs", glua.LNil)
+	if e.script.opts.AllowIO {
+		return
+	}
+
+	L.SetGlobal("io", glua.LNil)
+	L.SetGlobal("debug", glua.LNil)
+	L.SetGlobal("dofile", glua.LNil)
+	L.SetGlobal("loadfile", glua.LNil)
+
+	full := L.GetGlobal("os").(*glua.LTable)
+	safe := L.NewTable()
+	for _, name := range []string{"time", "clock", "date", "difftime"} {
+		safe.RawSetString(name, full.RawGetString(name))
+	}
+	L.SetGlobal("os", safe)
+
+	// The libraries registered themselves in the table that require
+	// consults; keep only the ones the sandbox offers.
+	if loaded, ok := L.GetField(L.Get(glua.RegistryIndex), "_LOADED").(*glua.LTable); ok {
+		loaded.RawSetString("io", glua.LNil)
+		loaded.RawSetString("debug", glua.LNil)
+		loaded.RawSetString("os", safe)
+	}
+}
+
+// ErrNoProcess is returned for a script file that defines no process
+// function. The fix is in the script, so callers treat it as a usage error.
+var ErrNoProcess = errors.New("the script defines no function process(rec): define one, or pass inline code with -e")
+
+// errNoInput is raised by functions that need the current record outside
+// of a process call.
+var errNoInput = errors.New("there is no current record outside of process")
+
+// inputMeta returns the metadata that new values inherit: the current
+// record's during process, and none otherwise.
+func (e *env) inputMeta() *metadata {
+	if e.phase == phaseProcess {
+		return &e.input.meta
+	}
+	return &noMeta
+}
+
+// noMeta is the metadata of records made outside of a process call.
+var noMeta = metadata{partition: -1, offset: -1}
+
+// begin makes rec the input of a process call.
+func (e *env) begin(rec *record.Record) {
+	e.gen++
+	e.input.gen = e.gen
+	e.input.doc.reset(rec.Value)
+	e.input.meta.load(rec)
+	e.pending.reset()
+	e.phase = phaseProcess
+}
+
+// end closes a process call: proxies of the input go stale, and no
+// reference to the input's bytes is kept.
+func (e *env) end() {
+	e.gen++
+	e.input.gen = e.gen
+	e.input.doc.reset(nil)
+	e.input.meta = metadata{}
+	e.phase = phaseLoad
+}
