@@ -76,11 +76,17 @@ func TestScripts(t *testing.T) {
 	})
 }
 
-// setupScript puts the built binaries first on PATH and gives the script
-// its broker slot, stopped when the script ends.
+// setupScript puts the built binaries first on PATH, names the bundled
+// example data as $ETL_EXAMPLES, and gives the script its broker slot,
+// stopped when the script ends.
 func setupScript(env *testscript.Env) error {
 	env.Setenv("PATH", binDir+string(os.PathListSeparator)+env.Getenv("PATH"))
 	env.Setenv("ETL_BIN", binDir)
+	examples, err := filepath.Abs(filepath.Join("..", "examples"))
+	if err != nil {
+		return fmt.Errorf("locate examples/: %w", err)
+	}
+	env.Setenv("ETL_EXAMPLES", examples)
 
 	b := &scriptBroker{}
 	env.Values[brokerKey{}] = b
