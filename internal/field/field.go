@@ -76,7 +76,15 @@ func Compile(text string) (*Path, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Path{text: text, gjson: text, keys: keys}, nil
+
+	// The gjson path is rebuilt from the unescaped keys, so that a key
+	// that gjson would read as syntax (one that begins with [ or {, say)
+	// is escaped whether or not the user escaped it.
+	escaped := make([]string, len(keys))
+	for i, key := range keys {
+		escaped[i] = gjson.Escape(key)
+	}
+	return &Path{text: text, gjson: strings.Join(escaped, "."), keys: keys}, nil
 }
 
 // splitPath splits a gjson path into its unescaped keys and rejects the
@@ -128,7 +136,7 @@ func (p *Path) Meta() Meta { return p.meta }
 // IsMeta reports whether the path addresses metadata rather than the value.
 func (p *Path) IsMeta() bool { return p.meta != MetaNone }
 
-// GJSON returns the gjson path of a value path, as written.
+// GJSON returns the gjson path of a value path, with every key escaped.
 func (p *Path) GJSON() string { return p.gjson }
 
 // Keys returns the unescaped keys of a value path, outermost first.

@@ -31,7 +31,7 @@ func TestCompileErrors(t *testing.T) {
 }
 
 func TestGetValuePaths(t *testing.T) {
-	value := []byte(`{"user":{"id":12345678901234567891},"id.orig_h":"10.0.0.1","@timestamp":"t","a*b":1,"items":[{"sku":"x"}]}`)
+	value := []byte(`{"user":{"id":12345678901234567891},"id.orig_h":"10.0.0.1","@timestamp":"t","a*b":1,"items":[{"sku":"x"}],"[x]":2,"{y}":3,"a-b":4,"é":5}`)
 	rec := &record.Record{Value: value}
 	cases := []struct{ path, raw string }{
 		{"user.id", "12345678901234567891"},
@@ -39,6 +39,10 @@ func TestGetValuePaths(t *testing.T) {
 		{`\@timestamp`, `"t"`},
 		{`a\*b`, "1"},
 		{"items.0.sku", `"x"`},
+		{"[x]", "2"},
+		{"{y}", "3"},
+		{"a-b", "4"},
+		{"é", "5"},
 		{"missing", ""},
 	}
 	for _, tc := range cases {

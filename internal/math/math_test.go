@@ -13,6 +13,7 @@ import (
 
 	"github.com/etelgo/etelgo/internal/cli"
 	"github.com/etelgo/etelgo/internal/expr"
+	"github.com/etelgo/etelgo/internal/field"
 	"github.com/etelgo/etelgo/internal/record"
 	"github.com/etelgo/etelgo/internal/stage"
 )
@@ -89,7 +90,7 @@ func TestMathRecordErrors(t *testing.T) {
 		{"parent an array", []string{"a.x = 1"}, `{"a":[1]}`, `etl-math: line 1: cannot set a.x: a is an array, not an object`},
 		{"not an object", []string{"a = 1"}, `[1,2]`, `etl-math: line 1: the line is an array, not a JSON object`},
 		{"not JSON", []string{"a = 1"}, `hello`, `etl-math: line 1: the line is not valid JSON, not a JSON object`},
-		{"metadata in a plain line", []string{"@key = str(a)"}, `{"a":1}`, `etl-math: line 1: ` + errNoMetadata.Error()},
+		{"metadata in a plain line", []string{"@key = str(a)"}, `{"a":1}`, `etl-math: line 1: ` + field.ErrNoMetadata.Error()},
 		{"num of text", []string{"n = num(s)"}, `{"s":"12a"}`, `etl-math: line 1: num(s): the string "12a" is not a number`},
 	}
 	for _, tc := range tests {

@@ -1,7 +1,6 @@
 package math
 
 import (
-	"errors"
 	"fmt"
 	"unsafe"
 
@@ -76,8 +75,6 @@ type Processor struct {
 
 var _ stage.Processor = (*Processor)(nil)
 
-var errNoMetadata = errors.New("a plain line has no key or headers: read envelope lines, as etl-kread writes them, to assign @key or @headers")
-
 // Process applies the assignments to rec and emits the result.
 func (p *Processor) Process(rec *record.Record, emit stage.Emit) error {
 	// Metadata assignments alone need no check of an envelope's value.
@@ -125,19 +122,21 @@ func (p *Processor) Process(rec *record.Record, emit stage.Emit) error {
 		}
 
 		if !rec.HasMeta {
-			return errNoMetadata
+			return field.ErrNoMetadata
 		}
-		text := p.metaText(v)
-		if a.Target().Meta() == field.MetaKey {
-			p.out.Key = text
-			continue
-		}
-		if !headersCopied {
+		if a.Target().Meta() == field.MetaHeader && !headersCopied {
+			// SetMeta edits the header list in place; the input record's
+			// list must stay intact in case a later assignment fails.
 			p.headers[p.turn] = append(p.headers[p.turn][:0], p.out.Headers...)
+			p.out.Headers = p.headers[p.turn]
 			headersCopied = true
 		}
-		p.headers[p.turn] = setHeader(p.headers[p.turn], a.Target().HeaderName(), text)
-		p.out.Headers = p.headers[p.turn]
+		if err := a.Target().SetMeta(&p.out, p.metaText(v)); err != nil {
+			return err
+		}
+		if headersCopied {
+			p.headers[p.turn] = p.out.Headers
+		}
 	}
 	return emit(&p.out)
 }
@@ -152,27 +151,6 @@ func (p *Processor) metaText(v expr.Value) []byte {
 	start := len(*buf)
 	*buf = v.AppendText(*buf)
 	return (*buf)[start:len(*buf):len(*buf)]
-}
-
-// setHeader replaces the headers named name by one with value, at the
-// place of the first, or appends it. This is what etl-set does too.
-func setHeader(headers []record.Header, name string, value []byte) []record.Header {
-	first := -1
-	kept := headers[:0]
-	for _, h := range headers {
-		if h.Key != name {
-			kept = append(kept, h)
-			continue
-		}
-		if first < 0 {
-			first = len(kept)
-			kept = append(kept, record.Header{Key: name, Value: value})
-		}
-	}
-	if first < 0 {
-		kept = append(kept, record.Header{Key: name, Value: value})
-	}
-	return kept
 }
 
 // valueEditable reports whether rec's value is a JSON object whose fields

@@ -97,13 +97,15 @@ func RunStream(name string, factory Factory, in io.Reader, out io.Writer, stderr
 		return counts, err
 	}
 
+	// Declared outside the loop: errors.As takes its address, which would
+	// otherwise move it to the heap once per record.
+	var lineErr *record.LineError
 	for {
 		rec, err := reader.Next()
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		var lineErr *record.LineError
-		if errors.As(err, &lineErr) {
+		if err != nil && errors.As(err, &lineErr) {
 			counts.In++
 			switch opts.Policy {
 			case PolicySkip:
