@@ -104,6 +104,8 @@ func Parser(app App, cmd any, stdout, stderr io.Writer, exit func(int)) (*kong.K
 		kong.Vars{"version": app.Name + " " + VersionString()},
 		kong.Writers(stdout, stderr),
 		kong.Exit(exit),
+		// Flag values may begin with a hyphen, as in kcat's "-o -10".
+		kong.WithHyphenPrefixedParameters(true),
 		kong.ConfigureHelp(kong.HelpOptions{Compact: true, WrapUpperBound: 100}),
 	)
 }
