@@ -1,0 +1,169 @@
+package config
+
+import (
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(vars map[string]string) func(string) (string, bool) {
+	return func(name string) (string, bool) {
+		v, ok := vars[name]
+		return v, ok
+	}
+}
+
+const fullConfig = `name: orders
+brokers: [k1:9092]
+input: etl-kread orders --group ${GROUP:-enrich}
+stages:
+  - etl-set status=seen
+  - math: {expr: ["amount *= 1.2"], on_error: skip}
+outputs:
+  - etl-kwrite out
+  - stdout
+  - file: {path: /tmp/out-%n.jsonl, rotate_size: 1MiB, rotate_interval: 10s, compression: zstd}
+readers: 2
+processors: 8
+buffer: 1000
+commit_interval: 2s
+on_error: dlq:orders-dlq
+retries: {max: 3, backoff: 50ms, max_backoff: 1s}
+envs:
+  prod:
+    brokers: [p1:9092, p2:9092]
+    processors: 16
+    retries: {max: 9}
+`
+
+func TestParseFull(t *testing.T) {
+	cfg, err := Parse("p.yaml", []byte(fullConfig), LoadOptions{LookupEnv: env(nil)})
+	if err != nil {
+		t.Fatalf("Parse: %v", err)
+	}
+	if cfg.Name != "orders" || cfg.Readers != 2 || cfg.Processors != 8 || cfg.Buffer != 1000 {
+		t.Errorf("settings = %q %d %d %d", cfg.Name, cfg.Readers, cfg.Processors, cfg.Buffer)
+	}
+	if cfg.Input.Kind != InputKafka || !reflect.DeepEqual(cfg.Input.Stage.Args, []string{"orders", "--group", "enrich"}) {
+		t.Errorf("input = %+v", cfg.Input)
+	}
+	if len(cfg.Stages) != 2 || cfg.Stages[0].Name != "etl-set" || cfg.Stages[1].Name != "etl-math" || !cfg.Stages[1].Structured {
+		t.Fatalf("stages = %+v", cfg.Stages)
+	}
+	if got := cfg.Stages[1].Options; len(got) != 2 || got[0].Key != "expr" || !got[0].List || got[1].Values[0] != "skip" {
+		t.Errorf("structured options = %+v", got)
+	}
+	if len(cfg.Outputs) != 3 || cfg.Outputs[2].File.Compression != "zstd" || cfg.Outputs[2].File.RotateSize != 1<<20 {
+		t.Errorf("outputs = %+v", cfg.Outputs)
+	}
+	if cfg.OnError != (ErrorPolicy{Action: "dlq", Topic: "orders-dlq"}) {
+		t.Errorf("on_error = %+v", cfg.OnError)
+	}
+	if cfg.Retries.Max != 3 || cfg.Retries.Backoff.D() != 50*time.Millisecond || cfg.CommitInterval.D() != 2*time.Second {
+		t.Errorf("retries = %+v, commit_interval %s", cfg.Retries, cfg.CommitInterval.D())
+	}
+	if p := cfg.Stages[0].Pos; p.Line != 5 || p.Col != 5 {
+		t.Errorf("first stage at %v, want 5:5", p)
+	}
+}
+
+func TestParseOverlay(t *testing.T) {
+	cfg, err := Parse("p.yaml", []byte(fullConfig), LoadOptions{Env: "prod", LookupEnv: env(map[string]string{"GROUP": "g-prod"})})
+	if err != nil {
+		t.Fatalf("Parse: %v", err)
+	}
+	if !reflect.DeepEqual(cfg.Brokers, []string{"p1:9092", "p2:9092"}) || cfg.Processors != 16 {
+		t.Errorf("overlay not applied: brokers %v processors %d", cfg.Brokers, cfg.Processors)
+	}
+	// Mappings merge key by key: backoff stays from the base.
+	if cfg.Retries.Max != 9 || cfg.Retries.Backoff.D() != 50*time.Millisecond {
+		t.Errorf("retries = %+v, want max 9 and the base backoff", cfg.Retries)
+	}
+	if got := cfg.Input.Stage.Args[2]; got != "g-prod" {
+		t.Errorf("${GROUP} = %q, want g-prod", got)
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	cases := []struct {
+		name, yaml, env, want string
+	}{
+		{"unknown key", "pipeline: etl-set a=1\nprocesors: 3\n", "", "p.yaml:2:1: unknown setting \"procesors\": did you mean \"processors\"?"},
+		{"bad duration", "pipeline: etl-set a=1\ncommit_interval: soon\n", "", "p.yaml:2:18: invalid commit_interval \"soon\""},
+		{"bad number", "pipeline: etl-set a=1\nbuffer: -1\n", "", "p.yaml:2:9: invalid buffer -1"},
+		{"line column", "pipeline: etl-set a=1 ; x\n", "", "p.yaml:1:23: \";\" is a shell operator"},
+		{"missing variable", "pipeline: etl-set a=${NOPE}\n", "", "p.yaml:1:11: environment variable NOPE is not set"},
+		{"unknown env", "pipeline: etl-set a=1\nenvs: {dev: {}}\n", "prod", "unknown --env \"prod\": the configuration defines dev"},
+		{"both forms", "pipeline: etl-set a=1\nstages: [etl-set b=2]\n", "", "pipeline is given together with input"},
+		{"kread in middle", "stages:\n  - etl-kread t\n", "", "p.yaml:2:5: etl-kread reads from Kafka and can only be the first stage"},
+		{"bad output", "outputs: [etl-set a=1]\n", "", "invalid output \"etl-set\""},
+		{"two stages in an item", "stages:\n  - etl-set a=1 | etl-set b=2\n", "", "one stage per item"},
+		{"syntax", "stages: [a\n", "", "p.yaml:1: invalid YAML"},
+		{"bad on_error", "pipeline: etl-set a=1\non_error: retry\n", "", "invalid on_error \"retry\""},
+		{"file without path", "outputs:\n  - file: {compression: gzip}\n", "", "the file output needs a path"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse("p.yaml", []byte(tc.yaml), LoadOptions{Env: tc.env, LookupEnv: env(nil)})
+			var list ErrorList
+			if !errors.As(err, &list) {
+				t.Fatalf("error = %v, want an ErrorList", err)
+			}
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error = %q, want it to contain %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestFromLine(t *testing.T) {
+	cases := []struct {
+		line          string
+		input, output string
+		stages        int
+	}{
+		{"etl-set a=1", InputStdin, OutputStdout, 1},
+		{"etl-kread t | etl-set a=1 | etl-kwrite out", InputKafka, OutputKafka, 1},
+		{"stdin | etl-kwrite out", InputStdin, OutputKafka, 0},
+		{"etl-kread t", InputKafka, OutputStdout, 0},
+		{"- | etl-set a=1 | -", InputStdin, OutputStdout, 1},
+	}
+	for _, tc := range cases {
+		cfg, err := FromLine(tc.line)
+		if err != nil {
+			t.Errorf("FromLine(%q): %v", tc.line, err)
+			continue
+		}
+		if cfg.Input.Kind != tc.input || cfg.Outputs[0].Kind != tc.output || len(cfg.Stages) != tc.stages {
+			t.Errorf("FromLine(%q) = input %s, output %s, %d stages", tc.line, cfg.Input.Kind, cfg.Outputs[0].Kind, len(cfg.Stages))
+		}
+	}
+}
+
+func TestExpand(t *testing.T) {
+	vars := env(map[string]string{"A": "x", "EMPTY": ""})
+	cases := map[string]string{
+		"${A}":            "x",
+		"a-${A}-b":        "a-x-b",
+		"${B:-def}":       "def",
+		"${EMPTY:-def}":   "def",
+		"${EMPTY}":        "",
+		"$$A and $$":      "$A and $",
+		"$A stays":        "$A stays",
+		"cost: 5$":        "cost: 5$",
+		"${A}${A:-z}${A}": "xxx",
+	}
+	for in, want := range cases {
+		got, err := Expand(in, vars)
+		if err != nil || got != want {
+			t.Errorf("Expand(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"${", "${1A}", "${B}", "${A B}"} {
+		if _, err := Expand(bad, vars); err == nil {
+			t.Errorf("Expand(%q) succeeded, want an error", bad)
+		}
+	}
+}

@@ -1,0 +1,111 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+// The crash test runs a pipeline in a child process, which is this test
+// binary started again with crashChildEnv set, so that it can be killed
+// with SIGKILL.
+const crashChildEnv = "ETL_PIPE_TEST_CRASH_CHILD"
+
+func TestMain(m *testing.M) {
+	if seeds := os.Getenv(crashChildEnv); seeds != "" {
+		runCrashChild(seeds)
+		return
+	}
+	os.Exit(m.Run())
+}
+
+// runCrashChild runs a Kafka to Kafka pipeline until it is killed.
+func runCrashChild(seeds string) {
+	spec := &Spec{
+		Name: "crash",
+		Kafka: &KafkaSource{
+			// A killed member leaves the group only when its session times
+			// out, so the session is short here.
+			Client: []kgo.Opt{kgo.SeedBrokers(strings.Split(seeds, ",")...), kgo.FetchMaxWait(50 * time.Millisecond),
+				kgo.SessionTimeout(2 * time.Second), kgo.HeartbeatInterval(200 * time.Millisecond)},
+			Topics: []string{"in"}, Group: "g-crash", Start: kgo.NewOffset().AtStart(),
+		},
+		Stages: []Stage{editStage(1, "status", `"seen"`, 0), editStage(2, "n", `1`, 0)},
+		Outputs: []OutputSpec{{Kind: OutputKafka, Kafka: &KafkaSink{
+			Name: "kafka:out", Client: []kgo.Opt{kgo.SeedBrokers(strings.Split(seeds, ",")...)}, Route: func(dst *kgo.Record, _ *recordT) error { dst.Topic = "out"; return nil },
+		}}},
+		Processors: 2, Buffer: 200, CommitInterval: 50 * time.Millisecond,
+		OnError: ErrorPolicy{Action: ActionFail},
+	}
+	err := New(spec, nil, quietLogger()).Run(context.Background())
+	fmt.Fprintln(os.Stderr, "crash child ended:", err)
+	os.Exit(3)
+}
+
+func startChild(t *testing.T, c *kfake.Cluster) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), crashChildEnv+"="+strings.Join(c.ListenAddrs(), ","))
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start child: %v", err)
+	}
+	return cmd
+}
+
+// waitOutput waits until topic out holds at least n records.
+func waitOutput(t *testing.T, c *kfake.Cluster, n int) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		cl, _ := kgo.NewClient(kgo.SeedBrokers(c.ListenAddrs()...))
+		var total int64
+		offs, err := listEnds(cl, "out")
+		cl.Close()
+		if err == nil {
+			for _, o := range offs {
+				total += o
+			}
+		}
+		if total >= int64(n) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("output holds %d records after 30s, want %d", total, n)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func TestKillAndRestart(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts child processes")
+	}
+	c := newCluster(t, 3, "in", "out")
+	const n = 20000
+	produceN(t, c, "in", 0, n)
+
+	// SIGKILL in mid-stream, twice, then let a third run finish.
+	for _, part := range []int{n / 4, n / 2} {
+		child := startChild(t, c)
+		waitOutput(t, c, part)
+		child.Process.Kill()
+		child.Wait()
+	}
+	child := startChild(t, c)
+	waitOutput(t, c, n)
+	time.Sleep(200 * time.Millisecond)
+	child.Process.Kill()
+	child.Wait()
+
+	out := consumeAll(t, c, "out", false)
+	checkAllIDs(t, out, n)
+	t.Logf("%d records in the output for %d read: %d read again after the kills", len(out), n, len(out)-n)
+}

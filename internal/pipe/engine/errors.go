@@ -1,0 +1,150 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"sync/atomic"
+
+	"github.com/etelgo/etelgo/internal/pipe/output"
+	"github.com/etelgo/etelgo/internal/record"
+)
+
+// Headers that a record on the dead-letter topic carries besides its own.
+const (
+	HeaderError           = "etl.error"
+	HeaderStage           = "etl.stage"
+	HeaderSourceTopic     = "etl.source.topic"
+	HeaderSourcePartition = "etl.source.partition"
+	HeaderSourceOffset    = "etl.source.offset"
+	HeaderSourceLine      = "etl.source.line"
+)
+
+// maxRecordWarnings is the number of per-record errors logged in full;
+// after it, one in every recordWarningEvery is.
+const (
+	maxRecordWarnings  = 10
+	recordWarningEvery = 1000
+)
+
+// failure names where a record failed, for the error policy.
+type failure struct {
+	err   error
+	stage string // the stage or output that failed
+	// rec is the record to send to the dead-letter topic: the record as
+	// read for a stage error, the output's copy for an output error.
+	rec *record.Record
+	// source is where the record was read from, for the headers.
+	source *record.Record
+}
+
+// handleFailure applies the pipeline's error policy to one failed
+// record. It returns the error that stops the pipeline under the fail
+// policy. hold, when not nil, is acquired while the record is on its way
+// to the dead-letter topic, so that its offset is committed only after.
+func (e *Engine) handleFailure(ctx context.Context, f failure, hold holder) error {
+	switch e.spec.OnError.Action {
+	case ActionSkip:
+		e.metrics.RecordErrors.WithLabelValues(ActionSkip).Inc()
+		e.warnRecord("record skipped after an error", f)
+		return nil
+	case ActionDLQ:
+		if e.dlq == nil {
+			return f.err
+		}
+		e.metrics.RecordErrors.WithLabelValues(ActionDLQ).Inc()
+		e.warnRecord("record sent to the dead-letter topic", f)
+		dead := deadLetter(f)
+		var done output.Done = &dlqDone{e: e, hold: hold}
+		if hold != nil {
+			hold.hold()
+		}
+		if err := e.dlq.Write(ctx, dead, done); err != nil {
+			if hold != nil {
+				hold.release()
+			}
+			return fmt.Errorf("write to the dead-letter topic %q: %w", e.spec.OnError.Topic, err)
+		}
+		return nil
+	}
+	return f.err
+}
+
+var recordWarnings atomic.Int64
+
+func (e *Engine) warnRecord(msg string, f failure) {
+	n := recordWarnings.Add(1)
+	if n > maxRecordWarnings && n%recordWarningEvery != 0 {
+		return
+	}
+	args := []any{"stage", f.stage, "err", f.err}
+	if src := f.source; src != nil && src.HasMeta && src.Topic != "" {
+		args = append(args, "topic", src.Topic, "partition", src.Partition, "offset", src.Offset)
+	} else if src != nil && src.Line > 0 {
+		args = append(args, "line", src.Line)
+	}
+	if n > maxRecordWarnings {
+		args = append(args, "errors_so_far", n)
+	}
+	e.log.Warn(msg, args...)
+}
+
+// deadLetter returns the record for the dead-letter topic: the failed
+// record's key, value, headers and timestamp, with headers naming the
+// error, the stage, and where the record was read.
+func deadLetter(f failure) *record.Record {
+	dead := &record.Record{Value: f.rec.Value, Key: f.rec.Key, Timestamp: f.rec.Timestamp, HasMeta: true}
+	dead.Headers = append(dead.Headers, f.rec.Headers...)
+	dead.Headers = append(dead.Headers,
+		record.Header{Key: HeaderError, Value: []byte(f.err.Error())},
+		record.Header{Key: HeaderStage, Value: []byte(f.stage)},
+	)
+	if src := f.source; src != nil && src.HasMeta && src.Topic != "" {
+		dead.Headers = append(dead.Headers,
+			record.Header{Key: HeaderSourceTopic, Value: []byte(src.Topic)},
+			record.Header{Key: HeaderSourcePartition, Value: strconv.AppendInt(nil, int64(src.Partition), 10)},
+			record.Header{Key: HeaderSourceOffset, Value: strconv.AppendInt(nil, src.Offset, 10)},
+		)
+	} else if src != nil && src.Line > 0 {
+		dead.Headers = append(dead.Headers, record.Header{Key: HeaderSourceLine, Value: strconv.AppendInt(nil, src.Line, 10)})
+	}
+	return dead
+}
+
+// holder is what waits for a record's deliveries: a token in a Kafka
+// pipeline.
+type holder interface {
+	hold()
+	release()
+}
+
+// dlqDone is the Done of a write to the dead-letter topic. A failure
+// there stops the pipeline: there is nowhere left to put the record.
+type dlqDone struct {
+	e    *Engine
+	hold holder
+}
+
+func (d *dlqDone) Delivered(err error, _ *record.Record) {
+	if err != nil {
+		d.e.fail(fmt.Errorf("write to the dead-letter topic %q: %w", d.e.spec.OnError.Topic, err))
+		return
+	}
+	if d.hold != nil {
+		d.hold.release()
+	}
+}
+
+// failureOf classifies an error from the chain.
+func failureOf(err error, rec, source *record.Record) (failure, bool) {
+	var stageErr *StageError
+	if errors.As(err, &stageErr) {
+		return failure{err: err, stage: stageErr.Stage, rec: rec, source: source}, true
+	}
+	var outErr *OutputError
+	if errors.As(err, &outErr) && errors.Is(err, record.ErrNewlineInValue) {
+		return failure{err: err, stage: outErr.Output, rec: rec, source: source}, true
+	}
+	return failure{}, false
+}

@@ -1,0 +1,504 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sort"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tidwall/gjson"
+	"github.com/tidwall/sjson"
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/etelgo/etelgo/internal/pipe/output"
+	"github.com/etelgo/etelgo/internal/record"
+	"github.com/etelgo/etelgo/internal/stage"
+)
+
+// newCluster starts an in-process broker with the given topics.
+func newCluster(t *testing.T, partitions int32, topics ...string) *kfake.Cluster {
+	t.Helper()
+	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(partitions, topics...), kfake.AllowAutoTopicCreation(), kfake.GroupMinSessionTimeout(time.Second))
+	if err != nil {
+		t.Fatalf("start kfake: %v", err)
+	}
+	t.Cleanup(c.Close)
+	return c
+}
+
+// produceN writes n records {"id":i,"amount":i} keyed by i%7 to topic.
+func produceN(t *testing.T, c *kfake.Cluster, topic string, from, n int) {
+	t.Helper()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(c.ListenAddrs()...), kgo.RecordPartitioner(kgo.StickyKeyPartitioner(nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	rs := make([]*kgo.Record, 0, n)
+	for i := from; i < from+n; i++ {
+		rs = append(rs, &kgo.Record{
+			Topic:   topic,
+			Key:     []byte(strconv.Itoa(i % 7)),
+			Value:   []byte(fmt.Sprintf(`{"id":%d,"amount":%d}`, i, i)),
+			Headers: []kgo.RecordHeader{{Key: "h", Value: []byte("v")}},
+		})
+	}
+	if err := cl.ProduceSync(context.Background(), rs...).FirstErr(); err != nil {
+		t.Fatalf("produce: %v", err)
+	}
+}
+
+// consumeAll reads every record of topic from the start.
+func consumeAll(t *testing.T, c *kfake.Cluster, topic string, readCommitted bool) []*kgo.Record {
+	t.Helper()
+	opts := []kgo.Opt{kgo.SeedBrokers(c.ListenAddrs()...), kgo.ConsumeTopics(topic), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart())}
+	if readCommitted {
+		opts = append(opts, kgo.FetchIsolationLevel(kgo.ReadCommitted()))
+	}
+	cl, err := kgo.NewClient(opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	adm := kadm.NewClient(cl)
+	ends, err := adm.ListEndOffsets(context.Background(), topic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[int32]int64{}
+	ends.Each(func(o kadm.ListedOffset) { want[o.Partition] = o.Offset })
+
+	var out []*kgo.Record
+	seen := map[int32]int64{}
+	done := func() bool {
+		for p, end := range want {
+			if end > 0 && seen[p] < end-1 {
+				return false
+			}
+		}
+		return true
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	idle := 0
+	for !done() && time.Now().Before(deadline) {
+		// With read_committed, aborted records and transaction markers
+		// leave gaps below the end offsets: stop after a quiet second.
+		ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+		fs := cl.PollFetches(ctx)
+		cancel()
+		n := 0
+		fs.EachRecord(func(r *kgo.Record) {
+			out = append(out, r)
+			seen[r.Partition] = r.Offset
+			n++
+		})
+		if n == 0 && readCommitted {
+			if idle++; idle >= 2 {
+				break
+			}
+		}
+	}
+	return out
+}
+
+// setEdit is a test stage that sets field to value, like etl-set.
+type setEdit struct {
+	field, value string
+	buf          []byte
+}
+
+func (s *setEdit) Process(rec *record.Record, emit stage.Emit) error {
+	if !gjson.ValidBytes(rec.Value) {
+		return errors.New("the value is not valid JSON")
+	}
+	out, err := sjson.SetRawBytes(s.buf[:0], s.field, []byte(s.value))
+	_ = out
+	s.buf, err = sjson.SetRawBytes(append(s.buf[:0], rec.Value...), s.field, []byte(s.value))
+	if err != nil {
+		return err
+	}
+	rec.Value = s.buf
+	return emit(rec)
+}
+
+func editStage(index int, field, value string, policy stage.Policy) Stage {
+	return Stage{Name: "edit-" + field, Index: index, Policy: policy, Factory: func() (stage.Processor, error) {
+		return &setEdit{field: field, value: value}, nil
+	}}
+}
+
+func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+// kafkaSpec returns a Kafka to Kafka pipeline with two edits.
+func kafkaSpec(c *kfake.Cluster, in, out, group string) *Spec {
+	seeds := kgo.SeedBrokers(c.ListenAddrs()...)
+	return &Spec{
+		Name: "test",
+		Kafka: &KafkaSource{
+			Client: []kgo.Opt{seeds, kgo.FetchMaxWait(50 * time.Millisecond)},
+			Topics: []string{in}, Group: group, Start: kgo.NewOffset().AtStart(), Format: record.FormatEnvelope,
+		},
+		Stages: []Stage{editStage(1, "status", `"seen"`, stage.PolicyFail), editStage(2, "n", `1`, stage.PolicyFail)},
+		Outputs: []OutputSpec{{Kind: OutputKafka, Kafka: &KafkaSink{
+			Name: "kafka:" + out, Client: []kgo.Opt{seeds}, Route: output.FixedTopic(out),
+		}}},
+		Processors:      4,
+		Buffer:          256,
+		CommitInterval:  100 * time.Millisecond,
+		ShutdownTimeout: 10 * time.Second,
+		OnError:         ErrorPolicy{Action: ActionFail},
+		Retries:         output.Retries{Max: 3, Backoff: 10 * time.Millisecond, MaxBackoff: 100 * time.Millisecond},
+	}
+}
+
+// runUntil runs the engine until cond holds, then stops it.
+func runUntil(t *testing.T, e *Engine, cond func() bool) error {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- e.Run(ctx) }()
+	deadline := time.After(30 * time.Second)
+	for !cond() {
+		select {
+		case err := <-done:
+			cancel()
+			return err
+		case <-deadline:
+			cancel()
+			<-done
+			t.Fatalf("condition not met within 30s; status %+v", e.Status())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	cancel()
+	return <-done
+}
+
+// committed returns the group's committed offsets of topic.
+func committed(t *testing.T, c *kfake.Cluster, group, topic string) map[int32]int64 {
+	t.Helper()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(c.ListenAddrs()...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	offs, err := kadm.NewClient(cl).FetchOffsets(context.Background(), group)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[int32]int64{}
+	offs.Each(func(o kadm.OffsetResponse) {
+		if o.Topic == topic {
+			out[o.Partition] = o.At
+		}
+	})
+	return out
+}
+
+// ids returns the sorted distinct ids of records, and how many records
+// there were.
+func ids(rs []*kgo.Record) []int {
+	set := map[int]bool{}
+	for _, r := range rs {
+		set[int(gjson.GetBytes(r.Value, "id").Int())] = true
+	}
+	out := make([]int, 0, len(set))
+	for id := range set {
+		out = append(out, id)
+	}
+	sort.Ints(out)
+	return out
+}
+
+func checkAllIDs(t *testing.T, rs []*kgo.Record, n int) {
+	t.Helper()
+	got := ids(rs)
+	if len(got) != n {
+		t.Fatalf("output holds %d distinct ids (of %d records), want %d", len(got), len(rs), n)
+	}
+	for i, id := range got {
+		if id != i {
+			t.Fatalf("id %d is missing from the output", i)
+		}
+	}
+}
+
+func TestKafkaToKafka(t *testing.T) {
+	c := newCluster(t, 4, "in", "out")
+	produceN(t, c, "in", 0, 2000)
+
+	e := New(kafkaSpec(c, "in", "out", "g1"), nil, quietLogger())
+	err := runUntil(t, e, func() bool { return delivered(e, 0) >= 2000 })
+	if err != nil {
+		t.Fatalf("run: %v", err)
+	}
+
+	out := consumeAll(t, c, "out", false)
+	if len(out) != 2000 {
+		t.Errorf("output has %d records, want 2000 (no duplicates without a crash)", len(out))
+	}
+	checkAllIDs(t, out, 2000)
+
+	// Both edits applied, key and headers kept, and the records of each
+	// key in input order.
+	last := map[string]int64{}
+	for _, r := range out {
+		if gjson.GetBytes(r.Value, "status").String() != "seen" || gjson.GetBytes(r.Value, "n").Int() != 1 {
+			t.Fatalf("record not edited: %s", r.Value)
+		}
+		if len(r.Headers) != 1 || r.Headers[0].Key != "h" {
+			t.Fatalf("headers not kept: %+v", r.Headers)
+		}
+		id := gjson.GetBytes(r.Value, "id").Int()
+		if prev, ok := last[string(r.Key)]; ok && id < prev {
+			t.Fatalf("key %s: id %d after %d, order within a partition lost", r.Key, id, prev)
+		}
+		last[string(r.Key)] = id
+	}
+
+	// Every offset was committed at shutdown.
+	got := committed(t, c, "g1", "in")
+	var total int64
+	for _, off := range got {
+		total += off
+	}
+	if total != 2000 {
+		t.Errorf("committed offsets %v sum to %d, want 2000", got, total)
+	}
+}
+
+func TestKafkaDeadLetter(t *testing.T) {
+	c := newCluster(t, 2, "in", "out", "dlq")
+	produceN(t, c, "in", 0, 100)
+
+	// Malformed records in the middle of the stream.
+	cl, _ := kgo.NewClient(kgo.SeedBrokers(c.ListenAddrs()...))
+	for i := 0; i < 5; i++ {
+		if err := cl.ProduceSync(context.Background(), &kgo.Record{Topic: "in", Key: []byte("bad"), Value: []byte("not json " + strconv.Itoa(i)), Headers: []kgo.RecordHeader{{Key: "trace", Value: []byte("t1")}}}).FirstErr(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cl.Close()
+	produceN(t, c, "in", 100, 100)
+
+	spec := kafkaSpec(c, "in", "out", "g-dlq")
+	spec.OnError = ErrorPolicy{Action: ActionDLQ, Topic: "dlq"}
+	spec.DeadLetter = &KafkaSink{Name: "dlq:dlq", Client: []kgo.Opt{kgo.SeedBrokers(c.ListenAddrs()...)}, Route: output.FixedTopic("dlq")}
+	e := New(spec, nil, quietLogger())
+	err := runUntil(t, e, func() bool { return delivered(e, 0) >= 200 && delivered(e, 1) >= 5 })
+	if err != nil {
+		t.Fatalf("run: %v", err)
+	}
+
+	checkAllIDs(t, consumeAll(t, c, "out", false), 200)
+	dead := consumeAll(t, c, "dlq", false)
+	if len(dead) != 5 {
+		t.Fatalf("dead-letter topic has %d records, want 5", len(dead))
+	}
+	for _, r := range dead {
+		headers := map[string]string{}
+		for _, h := range r.Headers {
+			headers[h.Key] = string(h.Value)
+		}
+		if string(r.Key) != "bad" || headers["trace"] != "t1" {
+			t.Errorf("dead letter lost its key or headers: key %q headers %v", r.Key, headers)
+		}
+		if headers[HeaderStage] != "edit-status" || headers[HeaderError] == "" {
+			t.Errorf("dead letter does not name the stage and error: %v", headers)
+		}
+		if headers[HeaderSourceTopic] != "in" || headers[HeaderSourceOffset] == "" || headers[HeaderSourcePartition] == "" {
+			t.Errorf("dead letter does not name its source: %v", headers)
+		}
+	}
+}
+
+func TestKafkaProduceFaults(t *testing.T) {
+	c := newCluster(t, 3, "in", "out")
+	produceN(t, c, "in", 0, 1000)
+
+	// Every third produce request to the output fails: its connection is
+	// closed without an answer, or it waits before being answered.
+	var mu sync.Mutex
+	n := 0
+	c.ControlKey(int16(kmsg.Produce), func(req kmsg.Request) (kmsg.Response, error, bool) {
+		c.KeepControl()
+		mu.Lock()
+		n++
+		k := n
+		mu.Unlock()
+		switch {
+		case k%6 == 0:
+			return nil, errors.New("dropped by the test"), true
+		case k%6 == 3:
+			time.Sleep(50 * time.Millisecond)
+		}
+		return nil, nil, false
+	})
+	// Some fetches fail too.
+	m := 0
+	c.ControlKey(int16(kmsg.Fetch), func(req kmsg.Request) (kmsg.Response, error, bool) {
+		c.KeepControl()
+		mu.Lock()
+		m++
+		k := m
+		mu.Unlock()
+		if k%5 == 0 {
+			return nil, errors.New("dropped by the test"), true
+		}
+		return nil, nil, false
+	})
+
+	e := New(kafkaSpec(c, "in", "out", "g-faults"), nil, quietLogger())
+	err := runUntil(t, e, func() bool { return delivered(e, 0) >= 1000 })
+	if err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	c.ControlKey(int16(kmsg.Produce), func(kmsg.Request) (kmsg.Response, error, bool) { c.DropControl(); return nil, nil, false })
+	checkAllIDs(t, consumeAll(t, c, "out", false), 1000)
+}
+
+func TestKafkaScaleOut(t *testing.T) {
+	c := newCluster(t, 6, "in", "out")
+	produceN(t, c, "in", 0, 3000)
+
+	// Two pipelines in one group share the partitions; the first stops
+	// half way and the second takes its partitions over.
+	specA := kafkaSpec(c, "in", "out", "g-scale")
+	specA.Buffer = 64
+	a := New(specA, nil, quietLogger())
+	b := New(kafkaSpec(c, "in", "out", "g-scale"), nil, quietLogger())
+
+	ctxA, stopA := context.WithCancel(context.Background())
+	doneA := make(chan error, 1)
+	go func() { doneA <- a.Run(ctxA) }()
+	ctxB, stopB := context.WithCancel(context.Background())
+	doneB := make(chan error, 1)
+	go func() { doneB <- b.Run(ctxB) }()
+
+	// Wait until both own partitions, then stop the first.
+	deadline := time.Now().Add(30 * time.Second)
+	for len(a.Status().Partitions) == 0 || len(b.Status().Partitions) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the partitions were not shared: a %d, b %d", len(a.Status().Partitions), len(b.Status().Partitions))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	stopA()
+	if err := <-doneA; err != nil {
+		t.Fatalf("first pipeline: %v", err)
+	}
+
+	for delivered(b, 0)+delivered(a, 0) < 3000 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the second pipeline did not take over: %d + %d delivered", delivered(a, 0), delivered(b, 0))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	produceN(t, c, "in", 3000, 300)
+	for delivered(b, 0)+delivered(a, 0) < 3300 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the second pipeline did not read the new records")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	stopB()
+	if err := <-doneB; err != nil {
+		t.Fatalf("second pipeline: %v", err)
+	}
+	checkAllIDs(t, consumeAll(t, c, "out", false), 3300)
+	if len(b.Status().Partitions) != 0 {
+		t.Errorf("stopped pipeline still tracks partitions")
+	}
+}
+
+// delivered returns the records output i delivered so far.
+func delivered(e *Engine, i int) int64 {
+	outs := e.Status().Outputs
+	if i >= len(outs) {
+		return 0
+	}
+	return outs[i].Delivered
+}
+
+func TestKafkaExactlyOnce(t *testing.T) {
+	c := newCluster(t, 4, "in", "out")
+	produceN(t, c, "in", 0, 2000)
+
+	eosSpec := func() *Spec {
+		s := kafkaSpec(c, "in", "out", "g-eos")
+		s.ExactlyOnce = true
+		s.TransactionalID = "etl-pipe-test"
+		s.Buffer = 100
+		return s
+	}
+
+	// A first pipeline stops part way; a second joins while a third run
+	// of the first is in its transactions, which rebalances the group
+	// and aborts transactions in flight.
+	a := New(eosSpec(), nil, quietLogger())
+	if err := runUntil(t, a, func() bool { return delivered(a, 0) >= 500 }); err != nil {
+		t.Fatalf("first run: %v", err)
+	}
+
+	specB := eosSpec()
+	specB.TransactionalID = "etl-pipe-test-b"
+	b := New(specB, nil, quietLogger())
+	a2 := New(eosSpec(), nil, quietLogger())
+	ctx, cancel := context.WithCancel(context.Background())
+	doneA := make(chan error, 1)
+	go func() { doneA <- a2.Run(ctx) }()
+	time.Sleep(100 * time.Millisecond)
+	doneB := make(chan error, 1)
+	go func() { doneB <- b.Run(ctx) }()
+
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		cl := committed(t, c, "g-eos", "in")
+		var total int64
+		for _, off := range cl {
+			total += off
+		}
+		if total >= 2000 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("offsets committed in transactions: %v, want all 2000", cl)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	cancel()
+	if err := <-doneA; err != nil {
+		t.Fatalf("second run: %v", err)
+	}
+	if err := <-doneB; err != nil {
+		t.Fatalf("other pipeline: %v", err)
+	}
+
+	out := consumeAll(t, c, "out", true)
+	if len(out) != 2000 {
+		t.Errorf("a read_committed consumer sees %d records, want 2000 exactly", len(out))
+	}
+	checkAllIDs(t, out, 2000)
+}
+
+type recordT = record.Record
+
+// listEnds returns the end offsets of topic's partitions.
+func listEnds(cl *kgo.Client, topic string) (map[int32]int64, error) {
+	ends, err := kadm.NewClient(cl).ListEndOffsets(context.Background(), topic)
+	if err != nil {
+		return nil, err
+	}
+	out := map[int32]int64{}
+	ends.Each(func(o kadm.ListedOffset) { out[o.Partition] = o.Offset })
+	return out, nil
+}

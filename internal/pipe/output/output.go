@@ -1,0 +1,65 @@
+// Package output holds etl-pipe's outputs: Kafka topics, stdout, and
+// files that rotate by size and age. Every output copies the records it
+// is given, once, and tells through a Done when each one is delivered, so
+// that the delivery package can commit the offsets behind it.
+package output
+
+import (
+	"context"
+	"sync/atomic"
+	"time"
+
+	"github.com/etelgo/etelgo/internal/record"
+)
+
+// Done receives the outcome of one Write.
+type Done interface {
+	// Delivered is called exactly once per Write that returned nil: with
+	// a nil error once the record is delivered, or with the error that
+	// stopped it after its retries. failed is the output's copy of the
+	// record, valid only during the call, so that a dead-letter topic can
+	// take it.
+	Delivered(err error, failed *record.Record)
+}
+
+// Output is where a pipeline's records end.
+type Output interface {
+	// Name names the output in logs and metrics, such as kafka:orders.
+	Name() string
+	// Write copies rec and delivers it. Write may block while the
+	// output's own buffer is full. An error returned by Write is about
+	// this record alone (it cannot be encoded for this output), and done
+	// is then not called.
+	Write(ctx context.Context, rec *record.Record, done Done) error
+	// Flush delivers what was written, calling the pending Dones, and
+	// waits at most until ctx ends.
+	Flush(ctx context.Context) error
+	// Close flushes and releases the output.
+	Close(ctx context.Context) error
+	// Stats returns the output's counters.
+	Stats() *Stats
+}
+
+// Stats are the counters of one output, read by the metrics.
+type Stats struct {
+	Written atomic.Int64 // records delivered
+	Failed  atomic.Int64 // records that failed after their retries
+	Retried atomic.Int64 // retry attempts
+}
+
+// Retries configure the retries of an output's failed writes.
+type Retries struct {
+	Max        int
+	Backoff    time.Duration
+	MaxBackoff time.Duration
+}
+
+// Delay returns the wait before retry number attempt (1 for the first
+// retry): Backoff, doubled for each further attempt, at most MaxBackoff.
+func (r Retries) Delay(attempt int) time.Duration {
+	d := r.Backoff
+	for i := 1; i < attempt && d < r.MaxBackoff; i++ {
+		d *= 2
+	}
+	return min(d, max(r.MaxBackoff, r.Backoff))
+}
