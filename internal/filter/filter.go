@@ -13,7 +13,6 @@ import (
 	"github.com/etelgo/etelgo/internal/expr"
 	"github.com/etelgo/etelgo/internal/record"
 	"github.com/etelgo/etelgo/internal/stage"
-	"github.com/tidwall/gjson"
 )
 
 // App is etl-filter's command-line definition.
@@ -151,7 +150,7 @@ func (p *Processor) Process(rec *record.Record, emit stage.Emit) error {
 		}
 	}
 	view := rec
-	if rec.HasMeta && p.checkJSON && expr.IsContainer(rec.Value) && !gjson.ValidBytes(rec.Value) {
+	if rec.HasMeta && p.checkJSON && expr.IsContainer(rec.Value) && !record.ValidJSON(rec.Value) {
 		p.noValue = *rec
 		p.noValue.Value = nil
 		view = &p.noValue

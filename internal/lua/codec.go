@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 	"unsafe"
 
+	"github.com/etelgo/etelgo/internal/record"
 	"github.com/tidwall/gjson"
 	glua "github.com/yuin/gopher-lua"
 )
@@ -62,7 +63,7 @@ func within(s, view string) bool {
 // arrays become tables marked with their kind (objects keep their key
 // order), null becomes json.null, and integers beyond 2^53 become bigint.
 func (e *env) decode(L *glua.LState, text string) (glua.LValue, error) {
-	if !gjson.Valid(text) {
+	if !record.ValidJSON(unsafe.Slice(unsafe.StringData(text), len(text))) {
 		return nil, syntaxError(text)
 	}
 	return e.decodeValue(L, gjson.Parse(text), 0)

@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"unsafe"
 
+	"github.com/etelgo/etelgo/internal/record"
 	"github.com/tidwall/gjson"
 )
 
@@ -104,7 +105,7 @@ func (d *document) root() (s span, kind byte, ok bool) {
 		switch {
 		case container && !d.validate:
 			d.state = docJSON
-		case gjson.ValidBytes(d.buf):
+		case record.ValidJSON(d.buf):
 			d.state = docJSON
 		default:
 			d.state = docNotJSON

@@ -177,7 +177,7 @@ func valueEditable(rec *record.Record) (bool, error) {
 		return false, fmt.Errorf("the line is %s, not a JSON object", describeBytes(v))
 	}
 
-	if v == nil || !gjson.ValidBytes(v) {
+	if v == nil || !record.ValidJSON(v) {
 		return false, nil
 	}
 	if looksLikeObject {
@@ -187,7 +187,7 @@ func valueEditable(rec *record.Record) (bool, error) {
 }
 
 func describeBytes(v []byte) string {
-	if !gjson.ValidBytes(v) {
+	if !record.ValidJSON(v) {
 		return "not valid JSON"
 	}
 	return describe(gjson.ParseBytes(v))

@@ -114,7 +114,7 @@ func isEmbeddableJSON(v []byte) bool {
 	if string(v) == "null" {
 		return false
 	}
-	return utf8.Valid(v) && gjson.ValidBytes(v)
+	return ValidJSON(v)
 }
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
@@ -211,8 +211,8 @@ const (
 
 func (d *envelopeDecoder) decode(line []byte, rec *Record) error {
 	text := unsafe.String(unsafe.SliceData(line), len(line))
-	if !gjson.Valid(text) {
-		return &EnvelopeError{Msg: "the line is not valid JSON"}
+	if !ValidJSON(line) {
+		return &EnvelopeError{Msg: "the line is not valid JSON with UTF-8 strings"}
 	}
 	root := gjson.Parse(text)
 	if !root.IsObject() {

@@ -3,7 +3,6 @@ package set
 import (
 	"errors"
 	"fmt"
-	"unicode/utf8"
 	"unsafe"
 
 	"github.com/etelgo/etelgo/internal/field"
@@ -155,7 +154,7 @@ func classify(rec *record.Record, validate bool) valueKind {
 	if end-start < 2 || v[start] != '{' || v[end-1] != '}' {
 		return valueInvalid
 	}
-	if validate && !gjson.ValidBytes(v) {
+	if validate && !record.ValidJSON(v) {
 		return valueInvalid
 	}
 	return valueObject
@@ -178,13 +177,13 @@ func isEmbeddedJSON(v []byte) bool {
 			return false
 		}
 	}
-	return utf8.Valid(v) && gjson.ValidBytes(v)
+	return record.ValidJSON(v)
 }
 
 // errNotObject explains why value edits cannot apply to a record.
 func (s *state) errNotObject() error {
 	if s.plain {
-		if !gjson.ValidBytes(s.rec.Value) {
+		if !record.ValidJSON(s.rec.Value) {
 			return errors.New("the line is not valid JSON")
 		}
 		return fmt.Errorf("the line is %s, not a JSON object", describe(gjson.ParseBytes(s.rec.Value)))

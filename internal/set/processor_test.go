@@ -129,6 +129,8 @@ func TestPlainErrors(t *testing.T) {
 		{"string line", []string{"a-"}, Options{}, `"x"`, "the line is a string, not a JSON object"},
 		{"text line", []string{"a=1"}, Options{}, `hello`, "the line is not valid JSON"},
 		{"cut line", []string{"a=1"}, Options{}, `{"a":`, "the line is not valid JSON"},
+		{"deeply nested line", []string{"a=1"}, Options{}, strings.Repeat("[", 50_000_000), "the line is not valid JSON"},
+		{"deeply nested object", []string{"a=1"}, Options{Validate: true}, "{" + strings.Repeat(`"a":{`, 5_000_000) + "}", "the line is not valid JSON"},
 		{"read of a bad line", []string{"@key==a"}, Options{}, `[1]`, "plain line carries no metadata"},
 		{"copy from a bad line", []string{"b==a"}, Options{}, `[1]`, "the line is an array"},
 		{"string parent", []string{"a.b=1"}, Options{}, `{"a":"x"}`, `edit "a.b=1": cannot set a.b: a is a string, not an object`},
