@@ -37,34 +37,12 @@ func consume(ctx context.Context, cfg *config, env cli.Env) error {
 	var ends *endTracker
 	var partitions map[string]map[int32]kgo.Offset
 	if cfg.exitAtEnd {
-		endOffsets, err := listEnds(ctx, adm, topics, cfg.readCommitted)
+		ends, partitions, err = listBounds(ctx, adm, cfg, topics)
 		if err != nil {
 			return err
 		}
-		ends = newEndTracker(endOffsets)
-
-		// Without a group the partitions are known now: start each one at
-		// an exact offset, and only those that have records to read.
-		if cfg.group == "" {
-			starts, err := resolveStarts(ctx, adm, cfg.start, endOffsets, topics)
-			if err != nil {
-				return err
-			}
-			ends.start(starts)
-			partitions = make(map[string]map[int32]kgo.Offset)
-			for t, ps := range starts {
-				for p, first := range ps {
-					if first < endOffsets[t][p] {
-						if partitions[t] == nil {
-							partitions[t] = make(map[int32]kgo.Offset)
-						}
-						partitions[t][p] = kgo.NewOffset().At(first)
-					}
-				}
-			}
-			if len(partitions) == 0 {
-				return nil
-			}
+		if cfg.group == "" && len(partitions) == 0 {
+			return nil
 		}
 	}
 
@@ -91,6 +69,39 @@ func consume(ctx context.Context, cfg *config, env cli.Env) error {
 	}
 	runErr := r.run(ctx)
 	return r.finish(runErr, env)
+}
+
+// listBounds lists the end offsets of topics for --exit-at-end and
+// returns their tracker. Without a group the partitions are known now: it
+// also returns each partition that has records to read, with the exact
+// offset to start at.
+func listBounds(ctx context.Context, adm *kadm.Client, cfg *config, topics []string) (*endTracker, map[string]map[int32]kgo.Offset, error) {
+	endOffsets, err := listEnds(ctx, adm, topics, cfg.readCommitted)
+	if err != nil {
+		return nil, nil, err
+	}
+	ends := newEndTracker(endOffsets)
+	if cfg.group != "" {
+		return ends, nil, nil
+	}
+
+	starts, err := resolveStarts(ctx, adm, cfg.start, endOffsets, topics)
+	if err != nil {
+		return nil, nil, err
+	}
+	ends.start(starts)
+	partitions := make(map[string]map[int32]kgo.Offset)
+	for t, ps := range starts {
+		for p, first := range ps {
+			if first < endOffsets[t][p] {
+				if partitions[t] == nil {
+					partitions[t] = make(map[int32]kgo.Offset)
+				}
+				partitions[t][p] = kgo.NewOffset().At(first)
+			}
+		}
+	}
+	return ends, partitions, nil
 }
 
 // consumerOptions returns the options of the consuming client.

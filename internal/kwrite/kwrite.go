@@ -68,11 +68,8 @@ type Command struct {
 // config is a checked command line.
 type config struct {
 	client             []kgo.Opt
+	router             *Router
 	topic              string
-	key                *field.Path
-	topicFrom          *field.Path
-	partition          int32
-	keepPartition      bool
 	policy             stage.Policy
 	format             record.Format
 	maxRecordSize      int
@@ -83,10 +80,10 @@ type config struct {
 
 // config checks the command line.
 func (c *Command) config() (*config, error) {
+	router := &Router{topic: c.Topic, partition: c.Partition, keepPartition: c.KeepPartition}
 	cfg := &config{
+		router:             router,
 		topic:              c.Topic,
-		partition:          c.Partition,
-		keepPartition:      c.KeepPartition,
 		policy:             c.Policy(),
 		format:             c.ReadFormat(),
 		maxRecordSize:      int(c.MaxRecordSize),
@@ -107,14 +104,14 @@ func (c *Command) config() (*config, error) {
 		if err != nil {
 			return nil, cli.Usagef("invalid --topic-from %q: %w", c.TopicFrom, err)
 		}
-		cfg.topicFrom = path
+		router.topicFrom = path
 	}
 	if c.Key != "" {
 		path, err := field.Compile(c.Key)
 		if err != nil {
 			return nil, cli.Usagef("invalid --key %q: %w", c.Key, err)
 		}
-		cfg.key = path
+		router.key = path
 	}
 	if c.Partition < -1 {
 		return nil, cli.Usagef("invalid --partition %d: give a partition number from 0, or -1 to choose by key", c.Partition)
@@ -139,6 +136,32 @@ func (c *Command) config() (*config, error) {
 	}
 	cfg.client = append(opts, c.producerOptions()...)
 	return cfg, nil
+}
+
+// ProducerOptions checks the command line and returns the franz-go
+// options of a producer that writes as etl-kwrite does: the connection
+// flags, --acks, idempotence, compression, linger, the buffer limits, and
+// the partitioner that --partition and --keep-partition need. Record
+// batches are capped at --batch-max-bytes; etl-kwrite itself also lowers
+// the cap to each topic's max.message.bytes, which needs the brokers. An
+// invalid command line is a *cli.UsageError.
+func (c *Command) ProducerOptions() ([]kgo.Opt, error) {
+	cfg, err := c.config()
+	if err != nil {
+		return nil, err
+	}
+	return append(cfg.client, kgo.ProducerBatchMaxBytes(cfg.batchMaxBytes)), nil
+}
+
+// Router checks the command line and returns the router of its TOPIC
+// argument, --topic-from, --key, --partition and --keep-partition. An
+// invalid command line is a *cli.UsageError.
+func (c *Command) Router() (*Router, error) {
+	cfg, err := c.config()
+	if err != nil {
+		return nil, err
+	}
+	return cfg.router, nil
 }
 
 // producerOptions returns the franz-go options of the producer flags.

@@ -94,39 +94,17 @@ func appendBytes(buf, b []byte) ([]byte, []byte) {
 // prepare decides the topic, key and partition of rec and copies it into
 // a pending record. An error is a record error, under --on-error.
 func (p *producer) prepare(ctx context.Context, rec *record.Record) (*pending, error) {
-	topic := p.cfg.topic
-	if p.cfg.topicFrom != nil {
-		name, err := topicFrom(p.cfg.topicFrom, rec)
-		switch {
-		case err == nil:
-			if topic, err = p.intern(ctx, name); err != nil {
-				return nil, err
-			}
-		case topic == "":
-			return nil, err
-		}
+	route, err := p.cfg.router.Route(rec)
+	if err != nil {
+		return nil, err
 	}
-	if _, ok := p.topics[topic]; !ok {
-		if _, err := p.intern(ctx, topic); err != nil {
-			return nil, err
-		}
-	}
-
-	key := rec.Key
-	if p.cfg.key != nil {
-		var err error
-		if key, err = keyFrom(p.cfg.key, rec); err != nil {
-			return nil, err
-		}
-	}
-
-	partition := p.cfg.partition
-	if p.cfg.keepPartition && rec.HasMeta {
-		partition = rec.Partition
+	topic, err := p.intern(ctx, route.Topic)
+	if err != nil {
+		return nil, err
 	}
 
 	pd := p.get()
-	pd.fill(p.recordsCtx, rec, key, topic, partition)
+	pd.fill(p.recordsCtx, rec, route.Key, topic, route.Partition)
 	return pd, nil
 }
 

@@ -81,3 +81,67 @@ func checkTopic(name string) error {
 	}
 	return nil
 }
+
+// Router decides where each record goes, as etl-kwrite's TOPIC argument,
+// --topic-from, --key, --partition and --keep-partition say. etl-kwrite
+// and etl-pipe's Kafka outputs route with it. A Router does not change
+// after it is made, so workers may share one.
+type Router struct {
+	topic         string
+	topicFrom     *field.Path
+	key           *field.Path
+	partition     int32
+	keepPartition bool
+}
+
+// Route is where one record goes.
+type Route struct {
+	// Topic points into the record when it comes from --topic-from:
+	// copy it before the record changes.
+	Topic string
+	// Key is the record's key, or the --key field's bytes; it may point
+	// into the record.
+	Key []byte
+	// Partition is the partition to produce to, or -1 to leave it to the
+	// partitioner of ProducerOptions.
+	Partition int32
+}
+
+// TopicFromRecord reports whether Route takes topics from the records,
+// so that the caller must copy them.
+func (r *Router) TopicFromRecord() bool { return r.topicFrom != nil }
+
+// Route returns the topic, key and partition of rec. A topic from
+// --topic-from is checked as Kafka checks topic names; the records
+// without the field go to the TOPIC argument. An error is about this
+// record alone: a missing or invalid field is a *MissingFieldError or a
+// message naming the field.
+func (r *Router) Route(rec *record.Record) (Route, error) {
+	route := Route{Topic: r.topic, Key: rec.Key, Partition: r.partition}
+
+	if r.topicFrom != nil {
+		name, err := topicFrom(r.topicFrom, rec)
+		switch {
+		case err == nil:
+			if err := checkTopic(name); err != nil {
+				return Route{}, err
+			}
+			route.Topic = name
+		case r.topic == "":
+			return Route{}, err
+		}
+	}
+
+	if r.key != nil {
+		key, err := keyFrom(r.key, rec)
+		if err != nil {
+			return Route{}, err
+		}
+		route.Key = key
+	}
+
+	if r.keepPartition && rec.HasMeta {
+		route.Partition = rec.Partition
+	}
+	return route, nil
+}

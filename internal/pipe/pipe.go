@@ -52,7 +52,9 @@ workers. A pipeline is given as the shell line itself or as a YAML file.
 
 The first stage of a line is the source: etl-kread, or - for stdin (the
 default when the line starts with a middle stage). The last is the sink:
-etl-kwrite, or - for stdout (the default). Stages in between are etl-set,
+etl-kwrite, or - for stdout (the default). A line that starts with -
+goes after --, as in etl-pipe run -- '- | etl-set a=1'; stdin and
+stdout are other names for -. Stages in between are etl-set,
 etl-lua and the other record stages; run any other program in a shell
 pipeline around etl-pipe. A pipeline that reads stdin writes to stdout
 exactly what the same shell pipeline writes.

@@ -13,7 +13,8 @@ type Budget struct {
 	mu      sync.Mutex
 	max     int
 	used    int
-	changed chan struct{} // closed and replaced when used goes down
+	waiting int           // Acquire calls waiting for changed
+	changed chan struct{} // closed and replaced when used goes down while someone waits
 }
 
 // NewBudget returns a budget of max records.
@@ -33,12 +34,20 @@ func (b *Budget) Acquire(ctx context.Context, n int) error {
 			return nil
 		}
 		changed := b.changed
+		b.waiting++
 		b.mu.Unlock()
 
+		var err error
 		select {
 		case <-changed:
 		case <-ctx.Done():
-			return ctx.Err()
+			err = ctx.Err()
+		}
+		b.mu.Lock()
+		b.waiting--
+		b.mu.Unlock()
+		if err != nil {
+			return err
 		}
 	}
 }
@@ -50,8 +59,12 @@ func (b *Budget) Release(n int) {
 	if b.used < 0 {
 		b.used = 0
 	}
-	close(b.changed)
-	b.changed = make(chan struct{})
+	// Release runs once per acknowledged record or so: a new channel
+	// only when a reader waits keeps it from allocating.
+	if b.waiting > 0 {
+		close(b.changed)
+		b.changed = make(chan struct{})
+	}
 	b.mu.Unlock()
 }
 

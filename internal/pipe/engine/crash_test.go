@@ -18,6 +18,9 @@ import (
 // with SIGKILL.
 const crashChildEnv = "ETL_PIPE_TEST_CRASH_CHILD"
 
+// crashExactlyOnceEnv makes the child run with exactly-once delivery.
+const crashExactlyOnceEnv = "ETL_PIPE_TEST_CRASH_EXACTLY_ONCE"
+
 func TestMain(m *testing.M) {
 	if seeds := os.Getenv(crashChildEnv); seeds != "" {
 		runCrashChild(seeds)
@@ -44,15 +47,24 @@ func runCrashChild(seeds string) {
 		Processors: 2, Buffer: 200, CommitInterval: 50 * time.Millisecond,
 		OnError: ErrorPolicy{Action: ActionFail},
 	}
+	if os.Getenv(crashExactlyOnceEnv) != "" {
+		spec.ExactlyOnce = true
+		spec.TransactionalID = "etl-pipe-crash"
+		spec.Kafka.Group = "g-crash-eos"
+		// A killed producer's open transaction blocks its partitions
+		// until the transaction times out or the restart fences it.
+		spec.Kafka.Client = append(spec.Kafka.Client, kgo.TransactionTimeout(2*time.Second))
+	}
 	err := New(spec, nil, quietLogger()).Run(context.Background())
 	fmt.Fprintln(os.Stderr, "crash child ended:", err)
 	os.Exit(3)
 }
 
-func startChild(t *testing.T, c *kfake.Cluster) *exec.Cmd {
+func startChild(t *testing.T, c *kfake.Cluster, env ...string) *exec.Cmd {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), crashChildEnv+"="+strings.Join(c.ListenAddrs(), ","))
+	cmd.Env = append(cmd.Env, env...)
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start child: %v", err)
@@ -108,4 +120,54 @@ func TestKillAndRestart(t *testing.T) {
 	out := consumeAll(t, c, "out", false)
 	checkAllIDs(t, out, n)
 	t.Logf("%d records in the output for %d read: %d read again after the kills", len(out), n, len(out)-n)
+}
+
+func TestKillAndRestartExactlyOnce(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts child processes")
+	}
+	c := newCluster(t, 3, "in", "out")
+	const n = 6000
+	produceN(t, c, "in", 0, n)
+	eos := crashExactlyOnceEnv + "=1"
+
+	// SIGKILL in mid-stream, with transactions open, twice. Each restart
+	// uses the same transactional ID, which aborts the transaction the
+	// killed process left open.
+	for _, part := range []int{n / 4, n / 2} {
+		child := startChild(t, c, eos)
+		waitOutput(t, c, part)
+		child.Process.Kill()
+		child.Wait()
+	}
+
+	// A third run goes on until every input offset was committed in a
+	// transaction.
+	child := startChild(t, c, eos)
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		var total int64
+		for _, off := range committed(t, c, "g-crash-eos", "in") {
+			total += off
+		}
+		if total >= n {
+			break
+		}
+		if time.Now().After(deadline) {
+			child.Process.Kill()
+			child.Wait()
+			t.Fatalf("%d of %d input offsets committed after 60s", total, n)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	child.Process.Kill()
+	child.Wait()
+
+	out := consumeAll(t, c, "out", true)
+	if len(out) != n {
+		t.Errorf("a read_committed consumer sees %d records, want each of the %d exactly once", len(out), n)
+	}
+	checkAllIDs(t, out, n)
+	all := consumeAll(t, c, "out", false)
+	t.Logf("%d records in the log, %d of them committed: the rest were aborted by the kills", len(all), len(out))
 }

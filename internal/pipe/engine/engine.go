@@ -25,6 +25,7 @@ import (
 	"log/slog"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -51,6 +52,13 @@ type Engine struct {
 	fatalOnce sync.Once
 	fatal     error
 	stop      context.CancelFunc
+
+	// A bounded read: its end offsets, the records left of MaxRecords,
+	// and ended, closed when the input ended.
+	bounds  Bounds
+	left    atomic.Int64
+	ended   chan struct{}
+	endOnce sync.Once
 
 	pauseMu sync.Mutex
 	paused  bool

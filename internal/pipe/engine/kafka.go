@@ -30,9 +30,19 @@ type lane struct {
 	txOut   *output.Kafka
 	outputs []output.Output
 
+	// txn counts the records of the transaction in progress, with
+	// exactly-once delivery; only the reader goroutine sets it.
+	txn *txnRecords
+
 	mu        sync.Mutex
 	parts     map[topicPartition]*delivery.Partition
 	committed map[topicPartition]int64
+
+	// commitMu makes the commits of the commit loop, of a revoke and of
+	// the shutdown one at a time, so that a commit of older offsets never
+	// reaches the broker after a newer one.
+	commitMu   sync.Mutex
+	commitDone sync.WaitGroup // the commit loop
 }
 
 type topicPartition struct {
@@ -47,6 +57,7 @@ type batch struct {
 	first  int64 // sequence number of recs[0] in part
 	recs   []*kgo.Record
 	tokens []token
+	txn    *txnRecords // with exactly-once delivery: the batch's transaction
 }
 
 // token tracks one record read until every output acknowledged what the
@@ -63,6 +74,9 @@ func (t *token) hold() { t.pending.Add(1) }
 func (t *token) release() {
 	if t.pending.Add(-1) == 0 {
 		t.b.part.Ack(t.b.first + int64(t.idx))
+		if t.b.txn != nil {
+			t.b.txn.finish(1)
+		}
 	}
 }
 
@@ -133,6 +147,12 @@ func (w *worker) run() {
 			t.b, t.idx = b, int32(i)
 			t.pending.Store(1)
 			w.tok = t
+			if kr.Attrs.IsControl() {
+				// A transaction marker, kept for the end offsets of a
+				// bounded read: it only moves the committable offset.
+				t.release()
+				continue
+			}
 			kafka.FromKgo(&w.rec, kr)
 
 			if err := w.chain.Process(&w.rec); err != nil {
@@ -173,6 +193,14 @@ func (e *Engine) runKafka(ctx context.Context) error {
 	e.statsMu.Lock()
 	e.stop = stopReading
 	e.statsMu.Unlock()
+
+	adm, err := e.startBounds(readCtx)
+	if err != nil {
+		return err
+	}
+	if adm != nil {
+		defer adm.Close()
+	}
 
 	outCtx, cancelOut := context.WithCancel(context.Background())
 	defer cancelOut()
@@ -230,13 +258,18 @@ func (e *Engine) runKafka(ctx context.Context) error {
 			}
 		}()
 		if l.sess == nil && src.Group != "" {
-			go l.commitLoop(readCtx)
+			l.commitDone.Add(1)
+			go func() {
+				defer l.commitDone.Done()
+				l.commitLoop(readCtx)
+			}()
 		}
 	}
 
 	// Shutdown: stop reading, let the workers empty their queues, deliver
 	// what is in flight, commit, and leave the group.
 	readers.Wait()
+	stopReading() // also when a bounded read ended by itself
 	for _, w := range workers {
 		close(w.in)
 	}
@@ -260,6 +293,9 @@ func (e *Engine) runKafka(ctx context.Context) error {
 			l.txOut.Close(shutdown)
 		}
 		if l.sess == nil && src.Group != "" {
+			// A periodic commit that readCtx cancelled in flight must end
+			// before the final one, which then commits what it left.
+			l.commitDone.Wait()
 			l.waitDrained(shutdown, nil)
 			if err := l.commit(shutdown, nil); err != nil {
 				errs = append(errs, err)
@@ -295,12 +331,17 @@ func (e *Engine) newLane(id int) (*lane, error) {
 	l := &lane{e: e, id: id, parts: map[topicPartition]*delivery.Partition{}, committed: map[topicPartition]int64{}}
 
 	opts := append([]kgo.Opt(nil), src.Client...)
-	if src.Regex {
-		opts = append(opts, kgo.ConsumeRegex())
+	if e.bounds != nil {
+		opts = append(opts, e.bounds.ConsumerOptions()...)
 	}
-	opts = append(opts, kgo.ConsumeTopics(src.Topics...), kgo.ConsumeStartOffset(src.Start))
-	if src.ResetToStart {
-		opts = append(opts, kgo.ConsumeResetOffset(src.Start))
+	if e.bounds == nil || !e.bounds.ReplacesTopics() {
+		if src.Regex {
+			opts = append(opts, kgo.ConsumeRegex())
+		}
+		opts = append(opts, kgo.ConsumeTopics(src.Topics...), kgo.ConsumeStartOffset(src.Start))
+		if src.ResetToStart {
+			opts = append(opts, kgo.ConsumeResetOffset(src.Start))
+		}
 	}
 	if src.ReadCommitted || e.spec.ExactlyOnce {
 		opts = append(opts, kgo.FetchIsolationLevel(kgo.ReadCommitted()))
@@ -364,11 +405,13 @@ func (e *Engine) maxPoll() int { return max(1, min(e.spec.Buffer/2, 10000)) }
 // ends.
 func (l *lane) read(ctx context.Context, workers []*worker) error {
 	e := l.e
+	pollCtx, cancel := e.pollContext(ctx)
+	defer cancel()
 	for {
-		if err := e.waitResumed(ctx); err != nil {
+		if err := e.waitResumed(ctx); err != nil || e.inputEnded() {
 			return nil
 		}
-		fetches := l.cl.PollRecords(ctx, e.maxPoll())
+		fetches := l.cl.PollRecords(pollCtx, e.maxPoll())
 		if ctx.Err() != nil || fetches.IsClientClosed() {
 			return nil
 		}
@@ -409,7 +452,8 @@ func (l *lane) dispatch(ctx context.Context, fetches kgo.Fetches, workers []*wor
 		}
 		part := l.partition(p.Topic, p.Partition)
 		part.SetHighWatermark(p.HighWatermark)
-		n := len(p.Records)
+		recs := l.bound(p)
+		n := len(recs)
 		if n == 0 {
 			return
 		}
@@ -418,7 +462,7 @@ func (l *lane) dispatch(ctx context.Context, fetches kgo.Fetches, workers []*wor
 		}
 		offsets := make([]int64, n)
 		epochs := make([]int32, n)
-		for i, r := range p.Records {
+		for i, r := range recs {
 			offsets[i], epochs[i] = r.Offset, r.LeaderEpoch
 		}
 		first, ok := part.Register(offsets, epochs)
@@ -427,7 +471,10 @@ func (l *lane) dispatch(ctx context.Context, fetches kgo.Fetches, workers []*wor
 			return
 		}
 		e.addSource(n)
-		b := &batch{lane: l, part: part, first: first, recs: p.Records, tokens: make([]token, n)}
+		b := &batch{lane: l, part: part, first: first, recs: recs, tokens: make([]token, n), txn: l.txn}
+		if b.txn != nil {
+			b.txn.add(n)
+		}
 		w := workers[workerIndex(p.Topic, p.Partition, len(workers))]
 		select {
 		case w.in <- b:
@@ -479,6 +526,9 @@ func (l *lane) revoked(ctx context.Context, _ *kgo.Client, revoked map[string][]
 	if len(revoked) == 0 {
 		return
 	}
+	if l.e.bounds != nil {
+		l.e.bounds.Stop(revoked)
+	}
 	if l.e.spec.ExactlyOnce {
 		// The session aborts the transaction in flight; the offsets are
 		// committed only inside transactions.
@@ -503,6 +553,9 @@ func (l *lane) revoked(ctx context.Context, _ *kgo.Client, revoked map[string][]
 // lost forgets partitions that were taken away without a chance to
 // commit.
 func (l *lane) lost(_ context.Context, _ *kgo.Client, lost map[string][]int32) {
+	if l.e.bounds != nil {
+		l.e.bounds.Stop(lost)
+	}
 	for topic, ps := range lost {
 		for _, p := range ps {
 			l.e.log.Warn("partition lost", "topic", topic, "partition", p, "reader", l.id)
@@ -593,6 +646,9 @@ func (l *lane) commitLoop(ctx context.Context) {
 // commit commits the committable offsets of the selected partitions that
 // moved since their last commit, and updates the lag metrics.
 func (l *lane) commit(ctx context.Context, only map[string][]int32) error {
+	l.commitMu.Lock()
+	defer l.commitMu.Unlock()
+
 	offsets := map[string]map[int32]kgo.EpochOffset{}
 	l.mu.Lock()
 	for key, p := range l.parts {
@@ -619,7 +675,12 @@ func (l *lane) commit(ctx context.Context, only map[string][]int32) error {
 	var commitErr error
 	l.cl.CommitOffsetsSync(ctx, offsets, func(_ *kgo.Client, _ *kmsg.OffsetCommitRequest, resp *kmsg.OffsetCommitResponse, err error) {
 		if err != nil {
+			// The request failed as a whole (a cancelled context, a lost
+			// connection): the broker may have committed nothing, so
+			// nothing counts as committed and the next commit sends
+			// these offsets again.
 			commitErr = err
+			clear(offsets)
 			return
 		}
 		for _, t := range resp.Topics {

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -501,4 +502,57 @@ func listEnds(cl *kgo.Client, topic string) (map[int32]int64, error) {
 	out := map[int32]int64{}
 	ends.Each(func(o kadm.ListedOffset) { out[o.Partition] = o.Offset })
 	return out, nil
+}
+
+func TestKafkaCommitCancelledInFlight(t *testing.T) {
+	c := newCluster(t, 4, "in", "out")
+	produceN(t, c, "in", 0, 500)
+
+	// Once every record was delivered, the next offset commit is held
+	// until the pipeline is stopping, then dropped without an answer: the
+	// periodic commit is cancelled in flight and commits nothing, so the
+	// final commit at shutdown must send the offsets again.
+	var armed, held atomic.Bool
+	stopping := make(chan struct{})
+	c.ControlKey(int16(kmsg.OffsetCommit), func(kmsg.Request) (kmsg.Response, error, bool) {
+		c.KeepControl()
+		if !armed.Load() || held.Swap(true) {
+			return nil, nil, false
+		}
+		select {
+		case <-stopping:
+		case <-time.After(10 * time.Second):
+		}
+		return nil, errors.New("dropped by the test"), true
+	})
+
+	e := New(kafkaSpec(c, "in", "out", "g-cancel"), nil, quietLogger())
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- e.Run(ctx) }()
+	deadline := time.Now().Add(30 * time.Second)
+	for !held.Load() {
+		if delivered(e, 0) >= 500 {
+			armed.Store(true)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no commit after every record was delivered; status %+v", e.Status())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	time.Sleep(100 * time.Millisecond) // the cancelled commit returns first
+	close(stopping)
+	if err := <-done; err != nil {
+		t.Fatalf("run: %v", err)
+	}
+
+	got := committed(t, c, "g-cancel", "in")
+	var total int64
+	for _, off := range got {
+		total += off
+	}
+	if total != 500 {
+		t.Errorf("committed offsets %v sum to %d, want 500", got, total)
+	}
 }

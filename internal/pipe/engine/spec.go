@@ -1,9 +1,11 @@
 package engine
 
 import (
+	"context"
 	"io"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/etelgo/etelgo/internal/pipe/output"
@@ -73,6 +75,35 @@ type KafkaSource struct {
 	// Format is the line format of records written to stdout and files:
 	// envelopes, or plain values.
 	Format record.Format
+
+	// Bounds, when set, is called once before the consumers start, with
+	// an admin client, to list the end offsets where reading stops
+	// (etl-kread --exit-at-end).
+	Bounds func(ctx context.Context, adm *kadm.Client) (Bounds, error)
+	// MaxRecords stops reading after that many records (etl-kread
+	// --count); 0 means no limit.
+	MaxRecords int64
+}
+
+// Bounds are the end offsets of a bounded read; kread.Bounds implements
+// it.
+type Bounds interface {
+	// ConsumerOptions are added to each consumer's options.
+	ConsumerOptions() []kgo.Opt
+	// ReplacesTopics reports whether ConsumerOptions names the partitions
+	// to read, in place of the topics and the start offset.
+	ReplacesTopics() bool
+	// End returns the offset where reading a partition stops.
+	End(topic string, partition int32) int64
+	// Reach records the last offset fetched from a partition and reports
+	// whether the partition reached its end.
+	Reach(topic string, partition int32, offset int64) bool
+	// Stop forgets partitions that were revoked or lost.
+	Stop(partitions map[string][]int32)
+	// Done reports whether every partition reached its end.
+	Done() bool
+	// Reached is closed once Done turns true.
+	Reached() <-chan struct{}
 }
 
 // Output kinds.

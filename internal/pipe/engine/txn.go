@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -17,11 +18,13 @@ import (
 // record once.
 func (l *lane) readTransactions(ctx context.Context, workers []*worker) error {
 	e := l.e
+	pollCtx, cancel := e.pollContext(ctx)
+	defer cancel()
 	for {
-		if err := e.waitResumed(ctx); err != nil {
+		if err := e.waitResumed(ctx); err != nil || e.inputEnded() {
 			return nil
 		}
-		fetches := l.sess.PollRecords(ctx, e.maxPoll())
+		fetches := l.sess.PollRecords(pollCtx, e.maxPoll())
 		if ctx.Err() != nil || fetches.IsClientClosed() {
 			return nil
 		}
@@ -37,10 +40,13 @@ func (l *lane) readTransactions(ctx context.Context, workers []*worker) error {
 
 		// The poll is dispatched even when ctx ends meanwhile, so that the
 		// transaction can end cleanly.
-		if err := l.dispatch(context.WithoutCancel(ctx), fetches, workers); err != nil {
+		l.txn = newTxnRecords()
+		err := l.dispatch(context.WithoutCancel(ctx), fetches, workers)
+		l.txn.finish(1)
+		if err != nil {
 			return err
 		}
-		ok := l.waitTransaction()
+		ok := l.waitTransaction(l.txn)
 
 		end := kgo.TryCommit
 		if !ok || e.fatalErr() != nil {
@@ -62,21 +68,48 @@ func (l *lane) readTransactions(ctx context.Context, workers []*worker) error {
 	}
 }
 
-// waitTransaction waits until every record of the transaction was
-// produced, or the pipeline failed. It returns whether all were.
-func (l *lane) waitTransaction() bool {
-	for _, p := range l.selected(nil) {
-		for p.InFlight() > 0 {
-			if l.e.fatalErr() != nil {
-				return false
-			}
-			select {
-			case <-p.Drained():
-			case <-time.After(100 * time.Millisecond):
-			}
+// txnRecords counts the records of one transaction that the workers have
+// not finished: run through the chain and acknowledged by every output.
+// It starts at one, held by the reader until the whole poll is
+// dispatched, so that it cannot reach zero half way.
+type txnRecords struct {
+	left atomic.Int64
+	done chan struct{} // closed when left drops to zero
+}
+
+func newTxnRecords() *txnRecords {
+	t := &txnRecords{done: make(chan struct{})}
+	t.left.Store(1)
+	return t
+}
+
+func (t *txnRecords) add(n int) { t.left.Add(int64(n)) }
+
+func (t *txnRecords) finish(n int) {
+	if t.left.Add(-int64(n)) == 0 {
+		close(t.done)
+	}
+}
+
+// waitTransaction waits until the workers finished every record of the
+// transaction, or the pipeline failed. It returns whether all were
+// produced.
+//
+// It waits for the records themselves, not for the partitions' trackers:
+// a rebalance drops the trackers of revoked partitions while their
+// records may still be in a worker's queue, and a record produced after
+// the transaction ended would fail outside any transaction.
+func (l *lane) waitTransaction(txn *txnRecords) bool {
+	for {
+		if l.e.fatalErr() != nil {
+			return false
+		}
+		select {
+		case <-txn.done:
+			return l.e.fatalErr() == nil
+		case <-time.After(100 * time.Millisecond):
 		}
 	}
-	return l.e.fatalErr() == nil
 }
 
 // resetAfterTransaction drops the trackers: after an abort the client

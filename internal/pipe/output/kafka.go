@@ -79,8 +79,11 @@ type produced struct {
 	view     record.Record
 	done     Done
 	attempts int
-	out      *Kafka
-	promise  func(*kgo.Record, error)
+	// partition is the partition the router chose, which a retry needs
+	// again after the client set the one it produced to.
+	partition int32
+	out       *Kafka
+	promise   func(*kgo.Record, error)
 }
 
 // Name returns the output's name.
@@ -106,6 +109,7 @@ func (k *Kafka) Write(ctx context.Context, rec *record.Record, done Done) error 
 		k.pool.Put(p)
 		return fmt.Errorf("the record names no topic: give etl-kwrite a topic")
 	}
+	p.partition = p.kr.Partition
 	p.own()
 	p.done = done
 	p.attempts = 0
@@ -121,8 +125,10 @@ func (p *produced) own() {
 	for _, h := range p.kr.Headers {
 		size += len(h.Value)
 	}
-	if cap(p.buf) < size {
-		p.buf = make([]byte, 0, size)
+	if p.buf == nil || cap(p.buf) < size {
+		// Never nil, even for a record of no bytes: an empty value cut
+		// from a nil buffer would turn into a tombstone.
+		p.buf = make([]byte, 0, max(size, 2*cap(p.buf), 256))
 	}
 	buf := p.buf[:0]
 	take := func(b []byte) []byte {
@@ -147,7 +153,7 @@ func (k *Kafka) completed(p *produced, err error) {
 	if err != nil && p.attempts < k.retries.Max && retriable(err) && k.ctx.Err() == nil {
 		p.attempts++
 		k.stats.Retried.Add(1)
-		p.kr.Partition, p.kr.Offset = 0, 0
+		p.kr.Partition, p.kr.Offset = p.partition, 0
 		time.AfterFunc(k.retries.Delay(p.attempts), func() {
 			k.cl.Produce(k.ctx, &p.kr, p.promise)
 		})

@@ -1,12 +1,15 @@
 package plan
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"io"
 	"reflect"
 	"runtime"
 	"strings"
 
+	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/etelgo/etelgo/internal/cli"
@@ -181,13 +184,8 @@ func kafkaSource(c *kread.Command) (*engine.KafkaSource, error) {
 	if len(c.Topics) == 0 {
 		return nil, errors.New("give at least one topic to read")
 	}
-	// TODO: support --exit-at-end and --count, which need etl-kread's end
-	// offset tracking from internal/kread.
-	if c.ExitAtEnd {
-		return nil, errors.New("--exit-at-end is not supported inside etl-pipe yet: run etl-kread -e in a shell pipeline for a bounded read")
-	}
-	if c.Count != 0 {
-		return nil, errors.New("--count is not supported inside etl-pipe yet: run etl-kread -n in a shell pipeline for a bounded read")
+	if c.Count < 0 {
+		return nil, fmt.Errorf("invalid --count %d: give a positive number of records, or 0 for no limit", c.Count)
 	}
 	start, err := kread.ParseStart(c.Offset)
 	if err != nil {
@@ -217,7 +215,23 @@ func kafkaSource(c *kread.Command) (*engine.KafkaSource, error) {
 		ResetToStart:  start.Kind == kread.StartAt,
 		ReadCommitted: c.Isolation == "read_committed",
 		Format:        format,
+		Bounds:        bounds(c),
+		MaxRecords:    c.Count,
 	}, nil
+}
+
+// bounds returns the end offsets of etl-kread --exit-at-end, or nil.
+func bounds(c *kread.Command) func(context.Context, *kadm.Client) (engine.Bounds, error) {
+	if !c.ExitAtEnd {
+		return nil
+	}
+	return func(ctx context.Context, adm *kadm.Client) (engine.Bounds, error) {
+		b, err := c.Bounds(ctx, adm)
+		if err != nil {
+			return nil, err
+		}
+		return b, nil
+	}
 }
 
 // streamSettings takes the line format and the maximum record size of a

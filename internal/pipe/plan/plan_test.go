@@ -86,7 +86,8 @@ func TestBuildErrors(t *testing.T) {
 		{"exactly-once from stdin", "stages: [etl-set a=1]\ndelivery: exactly-once\n", "delivery: exactly-once needs"},
 		{"formats disagree", "stages: [etl-set --format plain a=1, etl-set --format envelope b=2]\n", "one format"},
 		{"dlq without brokers", "stages: [etl-set a=1]\non_error: dlq:dead\n", "needs brokers"},
-		{"count unsupported", "input: etl-kread t -n 5\n", "--count is not supported"},
+		{"negative count", "input: etl-kread t --count=-5\n", "invalid --count -5"},
+		{"partition and keep-partition", "input: etl-kread t\noutput: etl-kwrite out --partition 1 --keep-partition\n", "contradict each other"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
