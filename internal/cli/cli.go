@@ -57,6 +57,10 @@ type App struct {
 	Description string
 	// New returns a fresh kong-tagged command struct with a Run method.
 	New func() any
+	// PrepareArgs, when set, rewrites the arguments before kong parses
+	// them, for an argument that kong would misread, such as a pipeline
+	// line that begins with "-".
+	PrepareArgs func(args []string) []string
 }
 
 // Env is the process environment a command runs in. Run methods receive
@@ -133,6 +137,9 @@ func Main(app App, args []string, env Env) (code int) {
 		}
 	}()
 
+	if app.PrepareArgs != nil {
+		args = app.PrepareArgs(args)
+	}
 	ctx, err := parser.Parse(args)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "%s: %v\n", app.Name, err)

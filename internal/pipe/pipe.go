@@ -39,8 +39,9 @@ const Name = "etl-pipe"
 
 // App is etl-pipe's command-line definition.
 var App = cli.App{
-	Name:    Name,
-	Summary: "run EtelGo stages in one process, with delivery guarantees, metrics and a control API",
+	Name:        Name,
+	PrepareArgs: markDashLine,
+	Summary:     "run EtelGo stages in one process, with delivery guarantees, metrics and a control API",
 	Description: `Runs EtelGo's stages in one process instead of a shell pipeline: the same
 stages, parsed by the same definitions, connected by channels, on a pool of
 workers. A pipeline is given as the shell line itself or as a YAML file.
@@ -52,9 +53,9 @@ workers. A pipeline is given as the shell line itself or as a YAML file.
 
 The first stage of a line is the source: etl-kread, or - for stdin (the
 default when the line starts with a middle stage). The last is the sink:
-etl-kwrite, or - for stdout (the default). A line that starts with -
-goes after --, as in etl-pipe run -- '- | etl-set a=1'; stdin and
-stdout are other names for -. Stages in between are etl-set,
+etl-kwrite, or - for stdout (the default), as in
+etl-pipe run '- | etl-set a=1 | -'; stdin and stdout are other names
+for -. Stages in between are etl-set,
 etl-lua and the other record stages; run any other program in a shell
 pipeline around etl-pipe. A pipeline that reads stdin writes to stdout
 exactly what the same shell pipeline writes.
@@ -96,4 +97,22 @@ type ConfigCmd struct {
 type configFlags struct {
 	File string `short:"c" name:"config" type:"path" placeholder:"FILE" help:"YAML configuration file."`
 	Env  string `placeholder:"NAME" help:"Overlay under envs in the configuration file to apply, such as prod."`
+}
+
+// markDashLine puts "--" before a pipeline line that reads stdin, such as
+// '- | etl-set a=1', which kong would otherwise take for a flag. Such a
+// line begins with "-" followed by a space or "|"; no flag does.
+func markDashLine(args []string) []string {
+	for i, arg := range args {
+		if arg == "--" {
+			return args
+		}
+		if len(arg) > 1 && arg[0] == '-' && (arg[1] == ' ' || arg[1] == '|') {
+			marked := make([]string, 0, len(args)+1)
+			marked = append(marked, args[:i]...)
+			marked = append(marked, "--")
+			return append(marked, args[i:]...)
+		}
+	}
+	return args
 }

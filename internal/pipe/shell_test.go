@@ -155,3 +155,15 @@ func TestDashLineAfterDoubleDash(t *testing.T) {
 		t.Errorf("stdout = %q, want %q", out.String(), want)
 	}
 }
+
+func TestDashLineWithoutDoubleDash(t *testing.T) {
+	var out, stderr bytes.Buffer
+	args := []string{"run", "--admin", "off", "- | etl-set status=seen | -"}
+	code := cli.Main(App, args, cli.Env{Stdin: strings.NewReader(`{"id":1}` + "\n"), Stdout: &out, Stderr: &stderr})
+	if code != 0 {
+		t.Fatalf("exit %d, want 0:\n%s", code, stderr.String())
+	}
+	if want := `{"id":1,"status":"seen"}` + "\n"; out.String() != want {
+		t.Errorf("stdout = %q, want %q", out.String(), want)
+	}
+}
