@@ -164,6 +164,10 @@ func Report(name string, err error, stderr io.Writer) int {
 		return exitErr.Code
 	}
 	fmt.Fprintf(stderr, "%s: %s\n", name, strings.TrimSpace(err.Error()))
+	var coded interface{ ExitCode() int }
+	if errors.As(err, &coded) {
+		return coded.ExitCode()
+	}
 	var usageErr *UsageError
 	if errors.As(err, &usageErr) {
 		return ExitUsage

@@ -51,7 +51,7 @@ func (c *Command) Run(env cli.Env) error {
 		return err
 	}
 
-	ctx, stopSignals := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	signaled, ctx, stopSignals := cli.DrainSignals()
 	defer stopSignals()
 
 	// franz-go reads a topic's batch limit when it first meets one of its
@@ -65,7 +65,7 @@ func (c *Command) Run(env cli.Env) error {
 	limits.connect(ctx, kadm.NewClient(cl))
 
 	p := newProducer(cfg, env, limits, cl)
-	return p.run(ctx)
+	return p.run(ctx, signaled, !cli.IsPipe(env.Stdin))
 }
 
 // producer reads records and produces them.
@@ -126,23 +126,40 @@ func newProducer(cfg *config, env cli.Env, limits *batchLimits, cl *kgo.Client) 
 
 // run reads and produces until EOF, an error or a signal, then flushes,
 // prints the summary and returns the run's error.
-func (p *producer) run(ctx context.Context) error {
+//
+// At the first signal, a producer that reads a pipe goes on to EOF, so
+// that it writes the lines that earlier stages of the pipeline have
+// already sent; the second signal (canceling ctx) stops reading. A
+// producer that reads a terminal or a file (stopAtFirst) stops at the
+// first signal.
+func (p *producer) run(ctx context.Context, signaled <-chan struct{}, stopAtFirst bool) error {
 	defer p.cancelRecords()
 	if p.cfg.deliveryTimeout > 0 {
 		stopWatch := p.watch(p.cfg.deliveryTimeout)
 		defer stopWatch()
 	}
 
+	// Records live on recordsCtx, not on ctx, so that the lines read
+	// after the first signal are still produced.
 	readErr := make(chan error, 1)
-	go func() { readErr <- p.read(ctx) }()
+	go func() { readErr <- p.read(p.recordsCtx) }()
 
+	// The reader may wait on stdin for good once reading stops; it is
+	// left behind, and produces nothing more once stopping is set.
 	var err error
 	select {
 	case err = <-readErr:
-	case <-ctx.Done():
-		// The reader may wait on stdin for good; it is left behind, and
-		// produces nothing more once stopping is set.
-		slog.Debug("signal received, flushing")
+	case <-signaled:
+		if stopAtFirst {
+			slog.Debug("signal received, flushing")
+			break
+		}
+		fmt.Fprintf(p.stderr, "%s: writing the lines already on stdin before stopping; interrupt again to stop now\n", Name)
+		select {
+		case err = <-readErr:
+		case <-ctx.Done():
+			slog.Debug("second signal received, flushing")
+		}
 	}
 	p.mu.Lock()
 	p.stopping = true

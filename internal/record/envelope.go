@@ -71,7 +71,7 @@ func AppendEnvelope(dst []byte, rec *Record) []byte {
 	switch {
 	case rec.Value == nil:
 		dst = append(dst, `,"value":null`...)
-	case isEmbeddableJSON(rec.Value):
+	case IsEmbeddableJSON(rec.Value):
 		dst = append(dst, `,"value":`...)
 		dst = append(dst, rec.Value...)
 	default:
@@ -102,9 +102,12 @@ func appendBytesField(dst []byte, name, textName string, b []byte) []byte {
 	return append(dst, '"')
 }
 
-// isEmbeddableJSON reports whether v can stand in an envelope as raw JSON
-// and be read back byte for byte.
-func isEmbeddableJSON(v []byte) bool {
+// IsEmbeddableJSON reports whether v can stand in an envelope as raw JSON
+// and be read back byte for byte: valid single-line UTF-8 JSON without
+// spaces around it, and not the text null. This is also the rule by which
+// stages tell a JSON value from text in an envelope stream and in etl-pipe,
+// so that both treat a record alike.
+func IsEmbeddableJSON(v []byte) bool {
 	if len(v) == 0 || isSpace(v[0]) || isSpace(v[len(v)-1]) {
 		return false
 	}

@@ -69,6 +69,17 @@ func NewReader(r io.Reader, format Format, maxRecordSize int) *Reader {
 // line with content was read.
 func (r *Reader) Format() Format { return r.format }
 
+// Buffered returns the number of bytes read from the input and not yet
+// returned as records. When it is 0, the next call to Next may block on
+// the input, so a stage flushes its output first.
+func (r *Reader) Buffered() int {
+	n := r.br.Buffered() + len(r.pending) + int(r.blanks)
+	if !r.hasPending {
+		n -= len(r.pending)
+	}
+	return n
+}
+
 // Next returns the next record, or io.EOF after the last one. The record
 // and its bytes are valid until the next call. A *LineError reports a line
 // that is not a record; the caller may call Next again to go on.

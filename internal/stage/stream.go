@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/etelgo/etelgo/internal/record"
@@ -97,10 +98,30 @@ func RunStream(name string, factory Factory, in io.Reader, out io.Writer, stderr
 		return counts, err
 	}
 
+	stop, stopSignals := watchSignals(name, in, stderr)
+	defer stopSignals()
+
 	// Declared outside the loop: errors.As takes its address, which would
 	// otherwise move it to the heap once per record.
 	var lineErr *record.LineError
 	for {
+		// Output waits in a buffer only while more input is at hand: a
+		// stage whose input goes quiet writes what it has, so that a
+		// record never waits on the next one.
+		if reader.Buffered() == 0 {
+			if err := writer.Flush(); err != nil {
+				writeErr = err
+				return stopped()
+			}
+		}
+		if stop != nil && stop.Load() {
+			if err := writer.Flush(); err != nil {
+				writeErr = err
+				return stopped()
+			}
+			return counts, &stoppedError{}
+		}
+
 		rec, err := reader.Next()
 		if errors.Is(err, io.EOF) {
 			break
@@ -210,4 +231,63 @@ func NewLogger(w io.Writer, level slog.Level) *slog.Logger {
 			return a
 		},
 	}))
+}
+
+// stoppedError ends a run that a signal stopped before EOF.
+type stoppedError struct{}
+
+func (*stoppedError) Error() string { return "stopped by a signal before the end of the input" }
+
+// ExitCode is the shell's code for a process ended by SIGINT.
+func (*stoppedError) ExitCode() int { return 130 }
+
+// watchSignals handles SIGINT and SIGTERM for a stage that reads the
+// process's stdin, and returns a flag that asks the loop to stop, or nil
+// when in is not stdin.
+//
+// What the first signal does depends on stdin. Reading a pipe, the stage
+// goes on to EOF: a signal reaches every process of a shell pipeline at
+// once, the source stops and closes its stdout, and the lines it has
+// already sent (and may have committed) must still reach the end of the
+// pipeline. Reading a file, the stage stops after the current record.
+// Reading a terminal, it exits at once; the output was flushed before the
+// read that waits for the user. A second signal always exits at once.
+func watchSignals(name string, in io.Reader, stderr io.Writer) (*atomic.Bool, func()) {
+	if in != io.Reader(os.Stdin) {
+		return nil, func() {}
+	}
+	info, err := os.Stdin.Stat()
+	if err != nil {
+		return nil, func() {}
+	}
+	pipe := info.Mode()&os.ModeNamedPipe != 0
+	terminal := info.Mode()&os.ModeCharDevice != 0
+
+	var stop atomic.Bool
+	signals := make(chan os.Signal, 2)
+	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		count := 0
+		for {
+			select {
+			case <-signals:
+				count++
+				switch {
+				case count > 1 || terminal:
+					os.Exit(130)
+				case pipe:
+					fmt.Fprintf(stderr, "%s: finishing the lines already sent to stdin; interrupt again to stop now\n", name)
+				default:
+					stop.Store(true)
+				}
+			case <-done:
+				return
+			}
+		}
+	}()
+	return &stop, func() {
+		signal.Stop(signals)
+		close(done)
+	}
 }
