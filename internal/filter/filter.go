@@ -62,8 +62,9 @@ condition holds only when it is true: a missing or non-boolean field does
 not hold. --strict turns these cases into record errors instead, handled
 by --on-error, except comparisons with the literal null.
 
-A tombstone, or an envelope value that is not JSON, has no fields: value
-paths are missing there, and metadata still reads. In a plain stream a
+A tombstone, or an envelope value that is not JSON (carried as
+value_text or value_b64, such as {"a":1} with a space after it), has no
+fields: value paths are missing there, and metadata still reads. In a plain stream a
 line that is not a JSON object is an error, and a blank line has no
 fields. Kept records are written byte for byte as they were read.
 
@@ -134,7 +135,7 @@ type Processor struct {
 
 	// checkJSON is set when an envelope value must be validated before the
 	// condition reads its fields. Text that looks like JSON can arrive as
-	// value_text, and it has no fields.
+	// value_text (with spaces around it, say), and it has no fields.
 	checkJSON bool
 	noValue   record.Record // rec without its value, for such text
 }
@@ -150,7 +151,7 @@ func (p *Processor) Process(rec *record.Record, emit stage.Emit) error {
 		}
 	}
 	view := rec
-	if rec.HasMeta && p.checkJSON && expr.IsContainer(rec.Value) && !record.ValidJSON(rec.Value) {
+	if rec.HasMeta && p.checkJSON && expr.IsContainer(rec.Value) && !record.IsEmbeddableJSON(rec.Value) {
 		p.noValue = *rec
 		p.noValue.Value = nil
 		view = &p.noValue

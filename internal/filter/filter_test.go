@@ -290,3 +290,31 @@ func TestFilterNoAllocationPerRecord(t *testing.T) {
 		t.Errorf("Process allocates %v times per record, want 0", allocs)
 	}
 }
+
+func TestFilterValueText(t *testing.T) {
+	cases := []struct {
+		name      string
+		value     string // the envelope's value field
+		condition string
+		kept      bool
+	}{
+		{"object text with a trailing space", `"value_text":"{\"a\":1} "`, "a == 1", false},
+		{"object text with a leading space", `"value_text":" {\"a\":1}"`, "exists(a)", false},
+		{"object text is missing a field", `"value_text":"{\"a\":1} "`, "a == null", true},
+		{"text null", `"value_text":"null"`, "exists(a)", false},
+		{"embedded object", `"value":{"a":1}`, "a == 1", true},
+		{"duplicate key reads the first", `"value":{"dup":1,"dup":2}`, "dup == 1", true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			in := `{"etl_envelope":1,"topic":"t","partition":0,"offset":1,"key":"k",` + tc.value + "}\n"
+			stdout, stderr, code := run(t, in, tc.condition)
+			if code != 0 {
+				t.Fatalf("exit %d, stderr %s", code, stderr)
+			}
+			if kept := stdout != ""; kept != tc.kept {
+				t.Errorf("%s: kept %v, want %v", tc.condition, kept, tc.kept)
+			}
+		})
+	}
+}

@@ -39,13 +39,18 @@ writable. Libraries: json (encode, decode, null), strings (split, join,
 trim, replace...), time (now, parse, format), bigint, record (new, raw,
 set_raw). print writes to stderr. docs/lua.md has the full reference.
 
-Like etl-set, etl-lua takes a value whose first and last bytes are { }
-or [ ] as an object or array without checking the rest; --validate
-checks values in full.
+Like etl-set, etl-lua checks a plain line that is a JSON object by its
+root object's members (inside nested values only quotes and brackets
+are matched); a field write on a line that fails fails the record ("the
+line is not valid JSON at byte N"). --validate checks every plain line
+in full instead; envelope values are always checked in full. Field
+writes on a tombstone or an envelope value that is not JSON do nothing,
+and blank plain lines pass unchanged without running the script. When a
+key appears twice in an object, rec reads and writes the first one.
 
-The script runs in a sandbox: no io, no os beyond time, clock, date and
-difftime, no dofile or loadfile, and require only from --lua-path
-directories. --allow-io lifts all of that. Each call (one record, init or
+The script runs in a sandbox: io, debug, dofile, loadfile and os beyond
+time, clock, date and difftime raise "... is disabled in the sandbox",
+and require loads only from --lua-path directories. --allow-io lifts all of that. Each call (one record, init or
 finish) has a time budget, --timeout. Records are processed by one Lua
 state per worker, so globals persist from record to record.
 
@@ -68,7 +73,7 @@ a syntax error (nothing is read then).`,
 // Command is etl-lua's command line.
 type Command struct {
 	cli.StreamFlags
-	Validate bool              `help:"Check every value the script reads or writes as JSON in full, instead of only its first and last bytes."`
+	Validate bool              `help:"Check every plain line as JSON in full, instead of its root object's members only."`
 	Exec     string            `short:"e" name:"exec" placeholder:"CODE" help:"Lua code to run for each record, with rec bound, instead of a script file."`
 	AllowIO  bool              `name:"allow-io" help:"Lift the sandbox: open the io, os and debug libraries, dofile and loadfile."`
 	LuaPath  []string          `name:"lua-path" type:"existingdir" placeholder:"DIR" help:"Directory that require loads modules from (NAME.lua or NAME/init.lua); repeat for several. Without it, require loads only the built-in libraries."`

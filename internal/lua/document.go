@@ -1,10 +1,12 @@
 package lua
 
 import (
+	"errors"
 	"strconv"
 	"unsafe"
 
 	"github.com/etelgo/etelgo/internal/record"
+	"github.com/etelgo/etelgo/internal/set"
 	"github.com/tidwall/gjson"
 )
 
@@ -31,9 +33,15 @@ type document struct {
 
 	state docState
 
-	// validate checks whole objects and arrays as JSON; without it, a
-	// value whose first and last bytes are { } or [ ] is taken as one.
+	// validate checks a plain line as JSON in full; without it, a line
+	// that is an object gets set.CheckObject's check of its root members.
 	validate bool
+	// plain is set for a value read from a plain line. In an envelope
+	// stream a value is JSON only by the rule of record.IsEmbeddableJSON.
+	plain bool
+	// fault is why a plain line that looks like JSON is not, once root
+	// has checked it.
+	fault error
 
 	// last is the member found by the last key lookup, because a script
 	// that reads a field often writes it next (rec.n = rec.n + 1).
@@ -65,6 +73,7 @@ func (d *document) reset(raw []byte) {
 	d.buf = raw
 	d.version++
 	d.state = docUnchecked
+	d.fault = nil
 }
 
 // setOwned replaces the value with a copy of raw (nil makes a tombstone).
@@ -100,21 +109,39 @@ func (d *document) root() (s span, kind byte, ok bool) {
 	}
 
 	if d.state == docUnchecked {
-		first, last := d.buf[start], d.buf[end-1]
-		container := (first == '{' && last == '}') || (first == '[' && last == ']')
-		switch {
-		case container && !d.validate:
-			d.state = docJSON
-		case record.ValidJSON(d.buf):
-			d.state = docJSON
-		default:
-			d.state = docNotJSON
-		}
+		d.state, d.fault = d.check(start, end)
 	}
 	if d.state != docJSON {
 		return span{}, 0, false
 	}
 	return span{start, end}, d.buf[start], true
+}
+
+// check classifies buf, whose bytes other than the spaces around it are
+// buf[start:end], and returns why a plain line that looks like a JSON
+// object or array is not JSON.
+func (d *document) check(start, end int) (docState, error) {
+	if !d.plain {
+		if record.IsEmbeddableJSON(d.buf) {
+			return docJSON, nil
+		}
+		return docNotJSON, nil
+	}
+
+	first, last := d.buf[start], d.buf[end-1]
+	if first == '{' && last == '}' && !d.validate {
+		if err := set.CheckObject(d.buf); err != nil {
+			return docNotJSON, err
+		}
+		return docJSON, nil
+	}
+	if record.ValidJSON(d.buf) {
+		return docJSON, nil
+	}
+	if first == '{' || first == '[' {
+		return docNotJSON, errors.New("the line is not valid JSON")
+	}
+	return docNotJSON, nil
 }
 
 // view returns the bytes of s as a string without copying. The string is
@@ -292,3 +319,10 @@ func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\
 
 // escapeKey returns key as one gjson path component.
 func escapeKey(key string) string { return gjson.Escape(key) }
+
+// skipsValueEdits reports whether field writes on the record's value are
+// skipped, as every stage skips value edits: for a tombstone, and for an
+// envelope value that is not JSON. Call it after the root was resolved.
+func (st *recordState) skipsValueEdits() bool {
+	return st.doc.buf == nil || (!st.doc.plain && st.doc.state == docNotJSON)
+}

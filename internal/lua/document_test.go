@@ -14,7 +14,7 @@ import (
 // docOf returns a document over raw and the span of its root.
 func docOf(t testing.TB, raw string) (*document, span) {
 	t.Helper()
-	d := &document{}
+	d := &document{plain: true}
 	d.reset([]byte(raw))
 	at, _, ok := d.root()
 	if !ok {
@@ -115,26 +115,36 @@ func TestDocumentInputUntouched(t *testing.T) {
 func TestDocumentRoot(t *testing.T) {
 	for _, c := range []struct {
 		in       string
+		plain    bool
 		validate bool
 		kind     byte
 		ok       bool
 	}{
-		{` {"a":1} `, false, '{', true},
-		{`[1]`, false, '[', true},
-		{`"text"`, false, '"', true},
-		{`12`, false, '1', true},
-		{`hello`, false, 0, false},
-		{``, false, 0, false},
-		{`   `, false, 0, false},
-		{`{"a":}`, false, '{', true}, // not checked without validate
-		{`{"a":}`, true, 0, false},
-		{`{"a":1}`, true, '{', true},
+		{` {"a":1} `, true, false, '{', true},
+		{`[1]`, true, false, '[', true},
+		{`"text"`, true, false, '"', true},
+		{`12`, true, false, '1', true},
+		{`hello`, true, false, 0, false},
+		{``, true, false, 0, false},
+		{`   `, true, false, 0, false},
+		{`{"a":1,"b":[1 2]}`, true, false, '{', true}, // nested values are matched, not checked
+		{`{"a":}`, true, false, 0, false},
+		{`{"a":1,,"b":2}`, true, false, 0, false},
+		{`{a:1}`, true, false, 0, false},
+		{`{"a":1,"b":[1 2]}`, true, true, 0, false},
+		{`{"a":1}`, true, true, '{', true},
+		{`[1,2}`, true, false, 0, false},
+		{`{"a":1}`, false, false, '{', true},
+		{` {"a":1}`, false, false, 0, false}, // value_text in an envelope
+		{`{"a":1} `, false, false, 0, false},
+		{`null`, false, false, 0, false},
+		{`"text"`, false, false, '"', true},
 	} {
-		d := &document{validate: c.validate}
+		d := &document{validate: c.validate, plain: c.plain}
 		d.reset([]byte(c.in))
 		_, kind, ok := d.root()
 		if kind != c.kind || ok != c.ok {
-			t.Errorf("root(%q, validate %v) = %q, %v; want %q, %v", c.in, c.validate, kind, ok, c.kind, c.ok)
+			t.Errorf("root(%q, plain %v, validate %v) = %q, %v; want %q, %v", c.in, c.plain, c.validate, kind, ok, c.kind, c.ok)
 		}
 	}
 }

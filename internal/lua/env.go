@@ -183,8 +183,10 @@ func (e *env) open() {
 
 // sandbox removes what reaches outside the process unless AllowIO is set:
 // io, debug, loadfile, dofile, and all of os but time, clock, date and
-// difftime. module, which needs the package library that is never
-// opened, and gopher-lua's _printregs debugging aid go either way.
+// difftime. What it removes raises an error that names it and the flag,
+// instead of leaving a nil that fails with "attempt to call a
+// non-function object". module, which needs the package library that is
+// never opened, and gopher-lua's _printregs debugging aid go either way.
 func (e *env) sandbox() {
 	L := e.L
 	L.SetGlobal("module", glua.LNil)
@@ -193,25 +195,56 @@ func (e *env) sandbox() {
 		return
 	}
 
-	L.SetGlobal("io", glua.LNil)
-	L.SetGlobal("debug", glua.LNil)
-	L.SetGlobal("dofile", glua.LNil)
-	L.SetGlobal("loadfile", glua.LNil)
+	io := disabledTable(L, "io", nil)
+	debug := disabledTable(L, "debug", nil)
+	L.SetGlobal("io", io)
+	L.SetGlobal("debug", debug)
+	L.SetGlobal("dofile", disabledFunction(L, "dofile"))
+	L.SetGlobal("loadfile", disabledFunction(L, "loadfile"))
 
 	full := L.GetGlobal("os").(*glua.LTable)
-	safe := L.NewTable()
+	safe := disabledTable(L, "os", full)
 	for _, name := range []string{"time", "clock", "date", "difftime"} {
 		safe.RawSetString(name, full.RawGetString(name))
 	}
 	L.SetGlobal("os", safe)
 
 	// The libraries registered themselves in the table that require
-	// consults; keep only the ones the sandbox offers.
+	// consults; keep only what the sandbox offers.
 	if loaded, ok := L.GetField(L.Get(glua.RegistryIndex), "_LOADED").(*glua.LTable); ok {
-		loaded.RawSetString("io", glua.LNil)
-		loaded.RawSetString("debug", glua.LNil)
+		loaded.RawSetString("io", io)
+		loaded.RawSetString("debug", debug)
 		loaded.RawSetString("os", safe)
 	}
+}
+
+// disabledTable returns an empty table in which reading a field raises
+// the sandbox error for lib.field. With full, only the fields that full
+// has raise, and others read as nil as in the real library.
+func disabledTable(L *glua.LState, lib string, full *glua.LTable) *glua.LTable {
+	t := L.NewTable()
+	mt := L.NewTable()
+	mt.RawSetString("__index", L.NewFunction(func(L *glua.LState) int {
+		name := L.CheckString(2)
+		if full != nil && full.RawGetString(name) == glua.LNil {
+			L.Push(glua.LNil)
+			return 1
+		}
+		L.RaiseError("%s.%s is disabled in the sandbox; run with --allow-io to enable it", lib, name)
+		return 0
+	}))
+	mt.RawSetString("__metatable", glua.LString("sandbox"))
+	L.SetMetatable(t, mt)
+	return t
+}
+
+// disabledFunction returns a function that raises the sandbox error for
+// name.
+func disabledFunction(L *glua.LState, name string) *glua.LFunction {
+	return L.NewFunction(func(L *glua.LState) int {
+		L.RaiseError("%s is disabled in the sandbox; run with --allow-io to enable it", name)
+		return 0
+	})
 }
 
 // ErrNoProcess is returned for a script file that defines no process
@@ -239,6 +272,7 @@ func (e *env) begin(rec *record.Record) {
 	e.gen++
 	e.input.gen = e.gen
 	e.input.doc.reset(rec.Value)
+	e.input.doc.plain = !rec.HasMeta
 	e.input.meta.load(rec)
 	e.pending.reset()
 	e.phase = phaseProcess

@@ -35,6 +35,12 @@ var (
 // returns nothing drops it. On error nothing is emitted and rec is
 // untouched.
 func (p *Processor) Process(rec *record.Record, emit stage.Emit) error {
+	if !rec.HasMeta && rec.Value != nil && isBlank(rec.Value) {
+		// A blank plain line is an empty record that passes unchanged, as
+		// in the other stages, so that lines stay one to one.
+		return emit(rec)
+	}
+
 	e := p.env
 	e.begin(rec)
 	defer e.end()
@@ -222,4 +228,13 @@ func (e *env) collectJSON(v glua.LValue) error {
 	e.scratch = out
 	e.pending.add(out, e.inputMeta(), true)
 	return nil
+}
+
+func isBlank(b []byte) bool {
+	for _, c := range b {
+		if !isSpace(c) {
+			return false
+		}
+	}
+	return true
 }

@@ -302,3 +302,46 @@ function finish() return record.new({total = worker_total}) end`})
 		}
 	}
 }
+
+func TestValueEditsSkipped(t *testing.T) {
+	envelope := func(v []byte) *record.Record {
+		return &record.Record{Value: v, HasMeta: true, Partition: -1, Offset: -1}
+	}
+	cases := []struct {
+		name string
+		code string
+		rec  *record.Record
+		want []string
+	}{
+		{"tombstone", `rec.a = 1`, envelope(nil), []string{tombstone}},
+		{"plain tombstone", `rec.a = 1`, &record.Record{Value: nil}, []string{tombstone}},
+		{"object text with a trailing space", `rec.z = 1`, envelope([]byte(`{"a":1} `)), []string{`{"a":1} `}},
+		{"object text with a leading space", `rec.a = 2`, envelope([]byte(` {"a":1}`)), []string{` {"a":1}`}},
+		{"object text reads no field", `rec.z = 1; return tostring(rec.a)`, envelope([]byte(`{"a":1} `)), []string{"nil"}},
+		{"text null", `rec.a = 1`, envelope([]byte(`null`)), []string{`null`}},
+		{"blank plain line", `rec.x = 1`, &record.Record{Value: []byte("")}, []string{""}},
+		{"spaces plain line", `rec.x = 1`, &record.Record{Value: []byte("  ")}, []string{"  "}},
+		{"embedded object", `rec.z = 1`, envelope([]byte(`{"a":1}`)), []string{`{"a":1,"z":1}`}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			res := runRecords(t, inline(tc.code), tc.rec)
+			if res.err != nil {
+				t.Fatalf("%s: %v", tc.code, res.err)
+			}
+			if !slices.Equal(res.values, tc.want) {
+				t.Errorf("%s: got %q, want %q", tc.code, res.values, tc.want)
+			}
+		})
+	}
+}
+
+func TestCommandBlankLines(t *testing.T) {
+	code, stdout, stderr := runCommand(t, "{\"a\":1}\r\n\r\n{\"b\":2}\n", "-e", "rec.x=1")
+	if code != 0 {
+		t.Fatalf("exit %d, stderr %s", code, stderr)
+	}
+	if want := "{\"a\":1,\"x\":1}\n\n{\"b\":2,\"x\":1}\n"; stdout != want {
+		t.Errorf("stdout %q, want %q", stdout, want)
+	}
+}

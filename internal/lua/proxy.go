@@ -201,6 +201,9 @@ func (e *env) valueNewIndex(L *glua.LState) int {
 	n := e.checkNode(L, 1)
 	target, value := L.Get(2), L.Get(3)
 	at, kind, ok := n.resolve()
+	if !ok && n.parent == nil && n.rec.skipsValueEdits() {
+		return 0 // a tombstone or an envelope value that is not JSON passes unchanged
+	}
 	if !ok || (kind != '{' && kind != '[') {
 		if value == glua.LNil && kind != '[' {
 			return 0 // nothing to delete, as for a missing key
@@ -267,6 +270,8 @@ func (e *env) describe(n *node) string {
 		return "it no longer exists"
 	case n.rec.doc.buf == nil:
 		return "the value is a tombstone (null); set a whole value with record.set_raw"
+	case n.rec.doc.fault != nil:
+		return n.rec.doc.fault.Error()
 	}
 	return "the value is not JSON; read and set it whole with record.raw and record.set_raw"
 }

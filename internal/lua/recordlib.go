@@ -76,6 +76,7 @@ func (e *env) recordNew(L *glua.LState) int {
 		st.doc.setOwned(out)
 	}
 
+	st.doc.plain = !st.meta.hasMeta
 	L.Push(e.newNode(&node{rec: st}))
 	return 1
 }

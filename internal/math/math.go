@@ -73,11 +73,23 @@ offset.
 Only assigned fields change: every other byte of the record is written
 back as it was. An existing field is replaced in place; a new one is
 appended after the members of its object, with missing parent objects
-created. In an envelope stream, a tombstone or a value that is not JSON
-passes through with its value assignments skipped (metadata assignments
-still apply); JSON that is not an object is an error for value
-assignments. In a plain stream a
-line that is not a JSON object is an error and a blank line passes.
+created. When a key appears twice in an object, the first one is read
+and assigned; jq takes the last.
+
+In an envelope stream, a tombstone or a value that is not JSON (carried
+as value_text or value_b64) has no fields: value assignments are skipped
+and value fields read as missing, while metadata assignments still
+apply. JSON that is not an object is an error for value assignments. In
+a plain stream a blank line passes, and a line that is not a JSON object
+is an error.
+
+Checks: before a plain line is assigned, the root object's members are
+checked in full (quoted keys, colons, commas, and only spaces after the
+closing brace); inside a nested value only quotes and brackets are
+matched. A fault found is an error for that record ("the line is not
+valid JSON at byte N"); a fault deeper inside a nested value comes out as
+it went in. --validate checks every line as JSON in full instead.
+Envelope values are always checked in full.
 
 Examples:
 
@@ -100,7 +112,8 @@ expression or flag (nothing is read then).`,
 type Command struct {
 	cli.StreamFlags
 	expr.Flags
-	Exprs []string `arg:"" name:"expr" placeholder:"EXPR" help:"Assignments, applied in order: path = expression, or path += -= *= /= expression."`
+	Validate bool     `help:"Check every plain line as JSON in full, instead of its root object's members only."`
+	Exprs    []string `arg:"" name:"expr" placeholder:"EXPR" help:"Assignments, applied in order: path = expression, or path += -= *= /= expression."`
 }
 
 // Factory compiles the assignments and returns a factory of Processors.
@@ -114,6 +127,7 @@ func (c *Command) Factory() (stage.Factory, error) {
 	if err != nil {
 		return nil, &cli.UsageError{Err: err}
 	}
+	prog.validate = c.Validate
 	return func() (stage.Processor, error) { return prog.NewProcessor(), nil }, nil
 }
 

@@ -393,3 +393,66 @@ func TestMathNoAllocationPerRecord(t *testing.T) {
 		t.Errorf("Process allocates %v times per record, want 0", allocs)
 	}
 }
+
+func TestMathValueNotJSON(t *testing.T) {
+	cases := []struct {
+		name  string
+		value string // the envelope's value field
+		args  []string
+		want  string // a part of the output line
+	}{
+		{"object text with a trailing space", `"value_text":"{\"a\":1} "`, []string{"z = 1"}, `"value_text":"{\"a\":1} "`},
+		{"object text with a leading space", `"value_text":" {\"a\":1}"`, []string{"a += 1"}, `"value_text":" {\"a\":1}"`},
+		{"text null", `"value_text":"null"`, []string{"a = 1"}, `"value_text":"null"`},
+		{"read from object text", `"value_text":"{\"a\":1} "`, []string{"@key = str(exists(a))"}, `"key":"false"`},
+		{"read from object text with a value edit", `"value_text":"{\"a\":1} "`, []string{"z = 1", "@key = str(exists(a))"}, `"key":"false"`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			in := `{"etl_envelope":1,"topic":"t","partition":0,"offset":1,"key":"k",` + tc.value + "}\n"
+			stdout, stderr, code := run(t, in, tc.args...)
+			if code != 0 {
+				t.Fatalf("exit %d, stderr %s", code, stderr)
+			}
+			if !strings.Contains(stdout, tc.want) {
+				t.Errorf("output lacks %s:\n%s", tc.want, stdout)
+			}
+		})
+	}
+}
+
+func TestMathMalformedLine(t *testing.T) {
+	cases := []struct {
+		name string
+		args []string
+		in   string
+		want string // the error, or "" for success
+		out  string
+	}{
+		{"unclosed array", []string{"a = 2"}, `{"a":[1,2}`, "the line is not valid JSON", ""},
+		{"missing colon", []string{"a = 2"}, `{"a" 1}`, "the line is not valid JSON at byte 6", ""},
+		{"unquoted key", []string{"b = 2"}, `{a:1}`, "the line is not valid JSON at byte 2", ""},
+		{"double comma after the field", []string{"a = 2"}, `{"a":1,,"b":2}`, "the line is not valid JSON at byte 8", ""},
+		{"bytes after the object", []string{"a = 2"}, `{"a":1}}`, "the line is not valid JSON at byte 8", ""},
+		{"nested fault passes", []string{"a = 2"}, `{"a":1,"b":[1 2]}`, "", `{"a":2,"b":[1 2]}`},
+		{"nested fault with validate", []string{"--validate", "a = 2"}, `{"a":1,"b":[1 2]}`, "the line is not valid JSON", ""},
+		{"duplicate key takes the first", []string{"dup += 10"}, `{"dup":1,"dup":2}`, "", `{"dup":11,"dup":2}`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			stdout, stderr, code := run(t, tc.in+"\n", tc.args...)
+			if tc.want == "" {
+				if code != 0 || stdout != tc.out+"\n" {
+					t.Errorf("exit %d, stdout %q, stderr %s; want %s", code, stdout, stderr, tc.out)
+				}
+				return
+			}
+			if code != cli.ExitFailure || !strings.Contains(stderr, tc.want) {
+				t.Errorf("exit %d, stderr %q; want exit 1 and %q", code, stderr, tc.want)
+			}
+			if stdout != "" {
+				t.Errorf("stdout %q, want nothing", stdout)
+			}
+		})
+	}
+}

@@ -1,12 +1,14 @@
 package math
 
 import (
+	"errors"
 	"fmt"
 	"unsafe"
 
 	"github.com/etelgo/etelgo/internal/expr"
 	"github.com/etelgo/etelgo/internal/field"
 	"github.com/etelgo/etelgo/internal/record"
+	"github.com/etelgo/etelgo/internal/set"
 	"github.com/etelgo/etelgo/internal/stage"
 	"github.com/tidwall/gjson"
 )
@@ -18,6 +20,9 @@ type Program struct {
 	targets     []*target // the value target of each assignment, nil for metadata
 	writesValue bool      // some assignment writes a value field
 	opts        expr.Options
+	// validate checks each plain line as JSON in full, instead of the
+	// root object's members only.
+	validate bool
 }
 
 // Compile compiles the assignments. Errors wrap an *expr.SyntaxError and
@@ -71,6 +76,8 @@ type Processor struct {
 	turn    int
 	meta    [2][]byte
 	headers [2][]record.Header
+
+	noValue record.Record // the working copy without its value, for reads
 }
 
 var _ stage.Processor = (*Processor)(nil)
@@ -81,13 +88,21 @@ func (p *Processor) Process(rec *record.Record, emit stage.Emit) error {
 	edit := false
 	if p.prog.writesValue || !rec.HasMeta {
 		var err error
-		if edit, err = valueEditable(rec); err != nil {
+		if edit, err = valueEditable(rec, p.prog.validate); err != nil {
 			return err
 		}
 	}
 	if !rec.HasMeta && !edit {
 		// A blank plain line passes, so that lines stay one to one.
 		return emit(rec)
+	}
+
+	// A value that is not JSON has no fields to read, even when its text
+	// looks like an object. Only such text can mislead the reads, which
+	// find nothing in a value that does not begin with { or [.
+	hideValue := false
+	if rec.HasMeta && !edit && expr.IsContainer(rec.Value) {
+		hideValue = p.prog.writesValue || !record.IsEmbeddableJSON(rec.Value)
 	}
 
 	p.out = *rec
@@ -104,7 +119,14 @@ func (p *Processor) Process(rec *record.Record, emit stage.Emit) error {
 		if t != nil && !edit {
 			continue // a tombstone or a value that is not JSON passes unchanged
 		}
-		v, err := a.Eval(p.env, &p.out)
+
+		view := &p.out
+		if hideValue {
+			p.noValue = p.out
+			p.noValue.Value = nil
+			view = &p.noValue
+		}
+		v, err := a.Eval(p.env, view)
 		if err != nil {
 			return err
 		}
@@ -155,29 +177,39 @@ func (p *Processor) metaText(v expr.Value) []byte {
 
 // valueEditable reports whether rec's value is a JSON object whose fields
 // can be assigned. In an envelope stream a tombstone or a value that is
-// not JSON is not editable and passes unchanged, while JSON that is not an
-// object is an error. In a plain stream a blank line is not editable and
-// any other line that is not a JSON object is an error.
+// not JSON (by the rule of record.IsEmbeddableJSON, which decides what an
+// envelope carries as value_text) is not editable and passes unchanged,
+// while JSON that is not an object is an error. In a plain stream a blank
+// line is not editable and any other line that is not a JSON object is an
+// error.
 //
-// A plain line counts as an object when its first and last bytes other
-// than spaces are { and }; the rest is not validated, so a malformed line
-// comes out as malformed as it went in. An envelope value is validated in
-// full, because text that looks like an object can arrive as value_text.
-func valueEditable(rec *record.Record) (bool, error) {
+// A plain line is checked as etl-set checks it (set.CheckObject): the
+// root object's members in full, and inside nested values only matching
+// quotes and brackets. validate checks the whole line as JSON instead.
+// An envelope value is always checked in full.
+func valueEditable(rec *record.Record, validate bool) (bool, error) {
 	v := rec.Value
 	start, end := objectBounds(v)
 	looksLikeObject := end-start >= 2 && v[start] == '{' && v[end-1] == '}'
 	if !rec.HasMeta {
-		if looksLikeObject {
-			return true, nil
-		}
-		if start == end {
+		switch {
+		case start == end:
 			return false, nil
+		case !looksLikeObject:
+			return false, fmt.Errorf("the line is %s, not a JSON object", describeBytes(v))
+		case validate:
+			if !record.ValidJSON(v) {
+				return false, errors.New("the line is not valid JSON")
+			}
+		default:
+			if err := set.CheckObject(v); err != nil {
+				return false, err
+			}
 		}
-		return false, fmt.Errorf("the line is %s, not a JSON object", describeBytes(v))
+		return true, nil
 	}
 
-	if v == nil || !record.ValidJSON(v) {
+	if !record.IsEmbeddableJSON(v) {
 		return false, nil
 	}
 	if looksLikeObject {

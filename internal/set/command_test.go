@@ -104,9 +104,9 @@ func TestCommandUsageErrors(t *testing.T) {
 }
 
 func TestCommandValidateFlag(t *testing.T) {
-	in := "{\"a\":1,\"b\":}\n"
+	in := "{\"a\":1,\"b\":[1 2]}\n"
 	code, out, _ := run(t, in, "a:=2")
-	if code != cli.ExitOK || out != "{\"a\":2,\"b\":}\n" {
+	if code != cli.ExitOK || out != "{\"a\":2,\"b\":[1 2]}\n" {
 		t.Errorf("without --validate: exit %d, stdout %q", code, out)
 	}
 	code, _, errOut := run(t, in, "--validate", "a:=2")

@@ -132,8 +132,9 @@ func (s *state) begin(rec *record.Record, prog *Program) {
 
 // classify decides what value edits do with rec's value.
 //
-// A plain line is checked cheaply by default: its first and last bytes
-// that are not spaces must be { and }. validate adds a full JSON check.
+// A plain line is checked cheaply here: its first and last bytes that
+// are not spaces must be { and }, and each edit's walk checks the root's
+// members (see locate). validate adds a full JSON check.
 // In an envelope stream, a value is JSON only when the envelope carried
 // it as raw JSON; text and bytes (value_text, value_b64) are not edited.
 func classify(rec *record.Record, validate bool) valueKind {
@@ -142,7 +143,7 @@ func classify(rec *record.Record, validate bool) valueKind {
 		switch {
 		case v == nil:
 			return valueSkipped
-		case !isEmbeddedJSON(v):
+		case !record.IsEmbeddableJSON(v):
 			return valueSkipped
 		case v[0] == '{':
 			return valueObject
@@ -158,26 +159,6 @@ func classify(rec *record.Record, validate bool) valueKind {
 		return valueInvalid
 	}
 	return valueObject
-}
-
-// isEmbeddedJSON reports whether an envelope writer carries v as raw JSON
-// under "value", which is the only way a JSON value reaches this stage
-// in an envelope stream. Such a value is valid single-line UTF-8 JSON,
-// without spaces around it, and not the text null.
-//
-// NOTE: this validates a value that the envelope decoder has validated
-// already. The record does not say whether its value came as raw JSON or
-// as value_text, so the check is repeated here.
-func isEmbeddedJSON(v []byte) bool {
-	if len(v) == 0 || isSpace(v[0]) || isSpace(v[len(v)-1]) || string(v) == "null" {
-		return false
-	}
-	for _, c := range v {
-		if c == '\n' || c == '\r' {
-			return false
-		}
-	}
-	return record.ValidJSON(v)
 }
 
 // errNotObject explains why value edits cannot apply to a record.

@@ -135,6 +135,12 @@ func TestPlainErrors(t *testing.T) {
 		{"copy from a bad line", []string{"b==a"}, Options{}, `[1]`, "the line is an array"},
 		{"string parent", []string{"a.b=1"}, Options{}, `{"a":"x"}`, `edit "a.b=1": cannot set a.b: a is a string, not an object`},
 		{"malformed inside", []string{"a=1"}, Options{}, `{"a":}`, "not valid JSON at byte 6"},
+		{"double comma after the field", []string{"a=2"}, Options{}, `{"a":1,,"b":2}`, "not valid JSON at byte 8"},
+		{"missing colon after the field", []string{"a=2"}, Options{}, `{"a":1,"b" 2}`, "not valid JSON at byte 12"},
+		{"unquoted key after the field", []string{"a=2"}, Options{}, `{"a":1,b:2}`, "not valid JSON at byte 8"},
+		{"bytes after the object", []string{"a=2"}, Options{}, `{"a":1}}`, "not valid JSON at byte 8"},
+		{"unclosed array in the field", []string{"a=2"}, Options{}, `{"a":[1,2}`, "not valid JSON"},
+		{"missing colon in the field", []string{"a=2"}, Options{}, `{"a" 1}`, "not valid JSON at byte 6"},
 		{"malformed with validate", []string{"a=1"}, Options{Validate: true}, `{"a":1 "b":2}`, "the line is not valid JSON"},
 		{"metadata on a plain line", []string{"@key=x"}, Options{}, `{}`, "@key: a plain line carries no metadata"},
 		{"metadata read on a plain line", []string{"k==@topic"}, Options{}, `{}`, "@topic: a plain line carries no metadata"},
@@ -149,13 +155,14 @@ func TestPlainErrors(t *testing.T) {
 		})
 	}
 
-	// Without --validate only what an edit walks through is checked: a
-	// fault past the edited field comes out as it went in.
-	out, err := process(t, []string{"a:=2"}, Options{}, plain(`{"a":1,"b":}`))
-	if err != nil || string(out.Value) != `{"a":2,"b":}` {
-		t.Errorf("edit before a fault: got %v, %q", err, out.Value)
+	// Without --validate the root's member list is checked, but inside a
+	// nested value only the brackets and quotes: a fault there comes out
+	// as it went in.
+	out, err := process(t, []string{"a:=2"}, Options{}, plain(`{"a":1,"b":[1 2]}`))
+	if err != nil || out == nil || string(out.Value) != `{"a":2,"b":[1 2]}` {
+		t.Errorf("edit before a nested fault: got %v, %q", err, out.Value)
 	}
-	_, err = process(t, []string{"a:=2"}, Options{Validate: true}, plain(`{"a":1,"b":}`))
+	_, err = process(t, []string{"a:=2"}, Options{Validate: true}, plain(`{"a":1,"b":[1 2]}`))
 	if err == nil || !strings.Contains(err.Error(), "the line is not valid JSON") {
 		t.Errorf("edit before a fault with validation: got %v", err)
 	}
@@ -466,5 +473,22 @@ func TestMetadataTextIntoJSON(t *testing.T) {
 	want = strings.ReplaceAll(want, `\uFFFD`, "\uFFFD")
 	if string(out.Value) != want {
 		t.Errorf("value: got %s, want %s", out.Value, want)
+	}
+}
+
+func TestDuplicateKeysFirstWins(t *testing.T) {
+	cases := []struct {
+		edits []string
+		want  string
+	}{
+		{[]string{"dup:=3"}, `{"dup":3,"dup":2}`},
+		{[]string{"x==dup"}, `{"dup":1,"dup":2,"x":1}`},
+		{[]string{"dup-"}, `{"dup":2}`},
+	}
+	for _, tc := range cases {
+		out, err := process(t, tc.edits, Options{}, plain(`{"dup":1,"dup":2}`))
+		if err != nil || out == nil || string(out.Value) != tc.want {
+			t.Errorf("edits %q: got %v, %v; want %s", tc.edits, out, err, tc.want)
+		}
 	}
 }

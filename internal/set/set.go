@@ -65,12 +65,16 @@ record. Tombstones and envelope values that are not JSON pass through
 with value edits skipped; metadata edits still apply. Blank plain lines
 pass through unchanged.
 
-Checks: a plain line counts as a JSON object when its first and last
-bytes that are not spaces are { and }. An edit then checks the members it
-walks through on its way to its field, and a fault there is an error for
-that record; a fault after the field comes out as it went in. --validate
+Checks: a plain line must be a JSON object. An edit that reads or
+writes the value checks the root object's members in full (quoted keys,
+colons, commas, and only spaces after the closing brace) and the members
+it walks through inside nested objects; elsewhere inside a nested value
+it matches only quotes and brackets. A fault found is an error for that
+record ("the line is not valid JSON at byte N"); a fault deeper inside a
+value that no edit walks through comes out as it went in. --validate
 checks every line as JSON in full first, at about half the speed.
-Envelope values are always checked in full.
+Envelope values are always checked in full. When a key appears twice in
+an object, edits read and change the first one; jq takes the last.
 
 Examples:
 
@@ -92,7 +96,7 @@ argument or flag (nothing is read then).`,
 // Command is etl-set's command line.
 type Command struct {
 	cli.StreamFlags
-	Validate bool     `help:"Check every plain line as JSON in full, instead of only its first and last bytes."`
+	Validate bool     `help:"Check every plain line as JSON in full, instead of its root object's members only."`
 	Edits    []string `arg:"" name:"edit" placeholder:"EDIT" help:"Edits, applied in order: path=text, path:=json, path==source, path==source-, path%=template, path-, and // before an operator for a default."`
 }
 
