@@ -182,8 +182,16 @@ func TestControlAPI(t *testing.T) {
 	if code, _ := call(t, srv, "GET", "/readyz"); code != 503 {
 		t.Errorf("readyz while paused = %d, want 503", code)
 	}
+	// The poll in progress at the pause returns the new records; they
+	// are held, not handed to the workers.
 	produce(t, c, "in", 1000, 100)
-	time.Sleep(300 * time.Millisecond)
+	waitFor("new records fetched and held", func() bool {
+		_, st := call(t, srv, "GET", "/api/v1/status")
+		return gjson.Get(mustJSON(st), "pipeline.held_records").Int() > 0
+	})
+	if _, st := call(t, srv, "GET", "/api/v1/status"); gjson.Get(mustJSON(st), "pipeline.source_records").Int() != 1000 {
+		t.Errorf("records read while paused: status %v, want 1000 read", st)
+	}
 	if n := len(fileIDs(t, dir)); n != 1000 {
 		t.Errorf("%d records written while paused, want 1000", n)
 	}
@@ -311,5 +319,8 @@ func TestSIGTERMUnderLoad(t *testing.T) {
 	}
 	if !strings.Contains(stderr.String(), `"msg":"stopping on signal"`) {
 		t.Errorf("stderr does not log the signal as JSON: %s", stderr)
+	}
+	if !strings.Contains(stderr.String(), `"timeout":"20s"`) {
+		t.Errorf("the signal's log line does not give the timeout as 20s: %s", stderr)
 	}
 }

@@ -27,7 +27,7 @@ func (l *LintCmd) Run(env cli.Env) error {
 // ExportCmd is etl-pipe config export.
 type ExportCmd struct {
 	configFlags
-	JSON bool `name:"json" required:"" help:"Print JSON (the only format so far)."`
+	JSON bool `name:"json" help:"Print JSON, the default and the only format so far; accepted for scripts that ask for it."`
 }
 
 // Run prints the resolved configuration as JSON on stdout.
@@ -57,24 +57,15 @@ func buildFile(flags configFlags, env cli.Env) (*plan.Plan, error) {
 	return p, nil
 }
 
-// exportedStage is a stage in config export: its command line and the
-// value of each of its options, defaults included.
-type exportedStage struct {
-	Stage   string         `json:"stage"`
-	Line    string         `json:"line"`
-	Options map[string]any `json:"options"`
-}
-
-// export returns the resolved configuration, with each stage's options
-// as its own definition parsed them.
+// export returns the resolved configuration in the form the
+// configuration file takes, so that it can be read back: each stage is
+// a structured stage, a mapping from its name to the value of each of
+// its options as its own definition parsed them, defaults included. The
+// overlay is applied already, so envs and env are left out.
 func export(p *plan.Plan) any {
 	cfg := *p.Config
-	stage := func(parsed *plan.Parsed) exportedStage {
-		return exportedStage{
-			Stage:   parsed.Stage.Name,
-			Line:    config.QuoteArgs(append([]string{parsed.Stage.Name}, parsed.Args...)),
-			Options: parsed.Options(),
-		}
+	stage := func(parsed *plan.Parsed) map[string]any {
+		return map[string]any{parsed.Stage.Name: parsed.Options()}
 	}
 	out := map[string]any{
 		"name":             cfg.Name,
@@ -89,9 +80,6 @@ func export(p *plan.Plan) any {
 		"shutdown_timeout": cfg.ShutdownTimeout,
 		"admin":            cfg.Admin,
 	}
-	if cfg.Env != "" {
-		out["env"] = cfg.Env
-	}
 	if len(cfg.Brokers) > 0 {
 		out["brokers"] = cfg.Brokers
 	}
@@ -100,7 +88,7 @@ func export(p *plan.Plan) any {
 	} else {
 		out["input"] = "stdin"
 	}
-	stages := []exportedStage{}
+	stages := []map[string]any{}
 	for _, s := range p.Stages {
 		stages = append(stages, stage(s))
 	}
@@ -111,12 +99,15 @@ func export(p *plan.Plan) any {
 	for _, o := range cfg.Outputs {
 		switch o.Kind {
 		case config.OutputKafka:
-			outputs = append(outputs, map[string]any{"kafka": stage(sinks[0])})
+			outputs = append(outputs, stage(sinks[0]))
 			sinks = sinks[1:]
 		case config.OutputStdout:
 			outputs = append(outputs, map[string]any{"stdout": map[string]any{"format": o.Format}})
 		case config.OutputFile:
-			outputs = append(outputs, map[string]any{"file": o.File, "format": o.Format})
+			outputs = append(outputs, map[string]any{"file": map[string]any{
+				"path": o.File.Path, "rotate_size": o.File.RotateSize, "rotate_interval": o.File.RotateInterval,
+				"compression": o.File.Compression, "format": o.Format,
+			}})
 		}
 	}
 	out["outputs"] = outputs

@@ -90,9 +90,9 @@ func (r *RunCmd) Run(env cli.Env) error {
 				}()
 				continue
 			}
-			log.Info("stopping on signal", "signal", sig.String(), "timeout", timeout)
+			log.Info("stopping on signal", "signal", sig.String(), "timeout", timeout.String())
 			go sup.Shutdown()
-			return r.awaitShutdown(waited, signals, timeout+shutdownGrace, log)
+			return r.awaitShutdown(waited, signals, timeout, log)
 		}
 	}
 }
@@ -106,9 +106,10 @@ func newRegistry() (*prometheus.Registry, *engine.Metrics) {
 }
 
 // awaitShutdown waits for the pipeline to stop after a signal, for at
-// most limit; a second SIGINT or SIGTERM ends the wait at once.
-func (r *RunCmd) awaitShutdown(waited <-chan error, signals <-chan os.Signal, limit time.Duration, log *slog.Logger) error {
-	timer := time.NewTimer(limit)
+// most the shutdown timeout and shutdownGrace; a second SIGINT or SIGTERM
+// ends the wait at once.
+func (r *RunCmd) awaitShutdown(waited <-chan error, signals <-chan os.Signal, timeout time.Duration, log *slog.Logger) error {
+	timer := time.NewTimer(timeout + shutdownGrace)
 	defer timer.Stop()
 	for {
 		select {
@@ -121,9 +122,15 @@ func (r *RunCmd) awaitShutdown(waited <-chan error, signals <-chan os.Signal, li
 			log.Warn("second signal: exiting without waiting for records in flight", "signal", sig.String())
 			return &cli.ExitError{Code: cli.ExitFailure, Err: errors.New("stopped by a second signal before the records in flight were committed")}
 		case <-timer.C:
-			return &cli.ExitError{Code: cli.ExitFailure, Err: fmt.Errorf("shutdown timed out after %s: records in flight were not all committed and will be read again", limit)}
+			return &cli.ExitError{Code: cli.ExitFailure, Err: shutdownTimedOut(timeout)}
 		}
 	}
+}
+
+// shutdownTimedOut is the error of a shutdown that did not end within
+// the shutdown timeout and the grace after it.
+func shutdownTimedOut(timeout time.Duration) error {
+	return fmt.Errorf("shutdown did not end within shutdown_timeout %s and %s of grace: records in flight were not all committed and will be read again; raise shutdown_timeout (--shutdown-timeout) if draining needs longer", timeout, shutdownGrace)
 }
 
 // load reads the pipeline from the line or the file and builds its plan.

@@ -52,6 +52,11 @@ type Engine struct {
 	fatalOnce sync.Once
 	fatal     error
 	stop      context.CancelFunc
+	// closed is set when stdout was closed by its reader: reading stops
+	// and the pipeline ends without an error, committing what was
+	// written.
+	closed     atomic.Bool
+	closedOnce sync.Once
 
 	// A bounded read: its end offsets, the records left of MaxRecords,
 	// and ended, closed when the input ended.
@@ -63,6 +68,9 @@ type Engine struct {
 	pauseMu sync.Mutex
 	paused  bool
 	resumed chan struct{} // closed on Resume
+	// held counts the records of polls that returned after a pause and
+	// wait for the resume.
+	held atomic.Int64
 
 	statsMu   sync.Mutex
 	stages    []StageCounts
@@ -139,6 +147,25 @@ func (e *Engine) fail(err error) {
 		}
 	})
 }
+
+// outputClosed stops reading, without an error, after a stream output's
+// reader went away. Records not written stay unacknowledged.
+func (e *Engine) outputClosed(name string) {
+	e.closed.Store(true)
+	e.closedOnce.Do(func() {
+		e.log.Info("output closed by its reader: stopping", "output", name)
+		e.statsMu.Lock()
+		stop := e.stop
+		e.statsMu.Unlock()
+		if stop != nil {
+			stop()
+		}
+	})
+}
+
+// givenUp reports whether the records in flight will never all be
+// acknowledged: after a failure, or once stdout was closed.
+func (e *Engine) givenUp() bool { return e.closed.Load() || e.fatalErr() != nil }
 
 func (e *Engine) fatalErr() error {
 	e.statsMu.Lock()
@@ -236,7 +263,11 @@ func (e *Engine) flushLines(ctx context.Context) {
 			return
 		case <-tick.C:
 			for _, l := range e.lines {
-				if err := l.Flush(ctx); err != nil {
+				err := l.Flush(ctx)
+				switch {
+				case errors.Is(err, output.ErrClosed):
+					e.outputClosed(l.Name())
+				case err != nil:
 					e.fail(fmt.Errorf("write %s: %w", l.Name(), err))
 				}
 			}
@@ -315,7 +346,8 @@ func (e *Engine) addSource(n int) {
 	e.statsMu.Unlock()
 }
 
-// Pause stops fetching. Records already read go on through the pipeline.
+// Pause stops fetching. Records already handed to workers go on through
+// the pipeline; those of a poll in progress wait for Resume.
 func (e *Engine) Pause() {
 	e.pauseMu.Lock()
 	defer e.pauseMu.Unlock()
@@ -357,7 +389,10 @@ func (e *Engine) waitResumed(ctx context.Context) error {
 
 // Status is a snapshot of a running pipeline, for the control API.
 type Status struct {
-	Paused     bool              `json:"paused"`
+	Paused bool `json:"paused"`
+	// Held is the records fetched by a poll in progress at the pause,
+	// which wait for the resume.
+	Held       int64             `json:"held_records"`
 	Source     int64             `json:"source_records"`
 	Stages     []StageStatus     `json:"stages"`
 	Outputs    []OutputStatus    `json:"outputs"`
@@ -398,7 +433,7 @@ func (e *Engine) Status() Status {
 
 	e.statsMu.Lock()
 	defer e.statsMu.Unlock()
-	st := Status{Paused: paused, Source: e.source, Buffer: e.budget.Used(), Capacity: e.budget.Max()}
+	st := Status{Paused: paused, Held: e.held.Load(), Source: e.source, Buffer: e.budget.Used(), Capacity: e.budget.Max()}
 	for i, s := range e.spec.Stages {
 		st.Stages = append(st.Stages, StageStatus{Index: s.Index, Name: s.Name, StageCounts: e.stages[i]})
 	}

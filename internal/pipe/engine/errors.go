@@ -54,9 +54,10 @@ func (e *Engine) handleFailure(ctx context.Context, f failure, hold holder) erro
 			return f.err
 		}
 		e.metrics.RecordErrors.WithLabelValues(ActionDLQ).Inc()
-		e.warnRecord("record sent to the dead-letter topic", f)
 		dead := deadLetter(f)
-		var done output.Done = &dlqDone{e: e, hold: hold}
+		// The record is logged once the topic acknowledged it, with what
+		// the log needs copied: f points into buffers reused meanwhile.
+		var done output.Done = &dlqDone{e: e, hold: hold, f: failure{err: f.err, stage: f.stage, source: position(f.source)}}
 		if hold != nil {
 			hold.hold()
 		}
@@ -124,6 +125,7 @@ type holder interface {
 type dlqDone struct {
 	e    *Engine
 	hold holder
+	f    failure // for the log line, without the record
 }
 
 func (d *dlqDone) Delivered(err error, _ *record.Record) {
@@ -131,9 +133,18 @@ func (d *dlqDone) Delivered(err error, _ *record.Record) {
 		d.e.fail(fmt.Errorf("write to the dead-letter topic %q: %w", d.e.spec.OnError.Topic, err))
 		return
 	}
+	d.e.warnRecord("record sent to the dead-letter topic", d.f)
 	if d.hold != nil {
 		d.hold.release()
 	}
+}
+
+// position returns where rec was read, without its bytes.
+func position(rec *record.Record) *record.Record {
+	if rec == nil {
+		return nil
+	}
+	return &record.Record{Topic: rec.Topic, Partition: rec.Partition, Offset: rec.Offset, Line: rec.Line, HasMeta: rec.HasMeta}
 }
 
 // failureOf classifies an error from the chain.

@@ -131,7 +131,14 @@ func (e *Engine) newWorker(ctx context.Context) (*worker, error) {
 func (w *worker) sink(rec *record.Record) error {
 	for _, o := range w.tok.b.lane.outputs {
 		w.tok.hold()
-		if err := o.Write(w.ctx, rec, w.tok); err != nil {
+		err := o.Write(w.ctx, rec, w.tok)
+		if errors.Is(err, output.ErrClosed) {
+			// Kept held: the record is never acknowledged, so its offset
+			// is not committed.
+			w.e.outputClosed(o.Name())
+			continue
+		}
+		if err != nil {
 			w.tok.release()
 			return &OutputError{Output: o.Name(), Err: err}
 		}
@@ -283,7 +290,7 @@ func (e *Engine) runKafka(ctx context.Context) error {
 	select {
 	case <-drained:
 	case <-shutdown.Done():
-		e.log.Error("shutdown timed out while records were being processed", "timeout", e.spec.ShutdownTimeout)
+		e.log.Error("shutdown timed out while records were being processed", "timeout", e.spec.ShutdownTimeout.String())
 	}
 
 	closeErr := e.closeOutputs(shutdown, e.outputs)
@@ -418,10 +425,24 @@ func (l *lane) read(ctx context.Context, workers []*worker) error {
 		if err := l.fetchErrors(fetches); err != nil {
 			return err
 		}
+		if !e.holdWhilePaused(ctx, fetches) {
+			return nil
+		}
 		if err := l.dispatch(ctx, fetches, workers); err != nil {
 			return nil
 		}
 	}
+}
+
+// holdWhilePaused keeps the records of a poll that was in progress when
+// the pipeline was paused until it resumes, so that a pause holds back
+// every record not yet handed to a worker. It returns false when ctx
+// ended first: the records were not registered, so they are read again.
+func (e *Engine) holdWhilePaused(ctx context.Context, fetches kgo.Fetches) bool {
+	n := int64(fetches.NumRecords())
+	e.held.Add(n)
+	defer e.held.Add(-n)
+	return e.waitResumed(ctx) == nil
 }
 
 // fetchErrors logs the errors of a poll and returns the first that
@@ -531,8 +552,9 @@ func (l *lane) revoked(ctx context.Context, _ *kgo.Client, revoked map[string][]
 	}
 	if l.e.spec.ExactlyOnce {
 		// The session aborts the transaction in flight; the offsets are
-		// committed only inside transactions.
-		l.lost(ctx, nil, revoked)
+		// committed only inside transactions. A revoke, as on every clean
+		// stop, is no loss: the partitions are only forgotten.
+		l.forget(revoked, "partition revoked")
 		return
 	}
 	timeout := min(l.e.spec.ShutdownTimeout, 30*time.Second)
@@ -542,12 +564,7 @@ func (l *lane) revoked(ctx context.Context, _ *kgo.Client, revoked map[string][]
 	if err := l.commit(wait, revoked); err != nil {
 		l.e.log.Warn("commit on revoke failed; the new owner reads the uncommitted records again", "err", err)
 	}
-	for topic, ps := range revoked {
-		for _, p := range ps {
-			l.e.log.Info("partition revoked", "topic", topic, "partition", p, "reader", l.id)
-			l.drop(topicPartition{topic, p})
-		}
-	}
+	l.forget(revoked, "partition revoked")
 }
 
 // lost forgets partitions that were taken away without a chance to
@@ -559,6 +576,17 @@ func (l *lane) lost(_ context.Context, _ *kgo.Client, lost map[string][]int32) {
 	for topic, ps := range lost {
 		for _, p := range ps {
 			l.e.log.Warn("partition lost", "topic", topic, "partition", p, "reader", l.id)
+			l.drop(topicPartition{topic, p})
+		}
+	}
+}
+
+// forget stops tracking partitions that were handed back, logging msg
+// for each at info level.
+func (l *lane) forget(parts map[string][]int32, msg string) {
+	for topic, ps := range parts {
+		for _, p := range ps {
+			l.e.log.Info(msg, "topic", topic, "partition", p, "reader", l.id)
 			l.drop(topicPartition{topic, p})
 		}
 	}
@@ -605,7 +633,9 @@ func contains(ps []int32, p int32) bool {
 // selected partitions was acknowledged, or ctx ends.
 func (l *lane) waitDrained(ctx context.Context, only map[string][]int32) {
 	for _, p := range l.selected(only) {
-		for p.InFlight() > 0 && ctx.Err() == nil {
+		// After a failure or a closed stdout, some records are never
+		// acknowledged: waiting for them would only spend the timeout.
+		for p.InFlight() > 0 && ctx.Err() == nil && !l.e.givenUp() {
 			for _, o := range l.outputs {
 				if _, ok := o.(*output.Lines); ok {
 					o.Flush(ctx)

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"log/slog"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -445,9 +447,14 @@ func TestKafkaExactlyOnce(t *testing.T) {
 	// A first pipeline stops part way; a second joins while a third run
 	// of the first is in its transactions, which rebalances the group
 	// and aborts transactions in flight.
-	a := New(eosSpec(), nil, quietLogger())
+	var logA bytes.Buffer
+	a := New(eosSpec(), nil, slog.New(slog.NewTextHandler(&logA, nil)))
 	if err := runUntil(t, a, func() bool { return delivered(a, 0) >= 500 }); err != nil {
 		t.Fatalf("first run: %v", err)
+	}
+	// A clean stop hands the partitions back: that is no loss.
+	if strings.Contains(logA.String(), "partition lost") || !strings.Contains(logA.String(), "partition revoked") {
+		t.Errorf("a clean stop logs its partitions as lost, or not as revoked:\n%s", logA.String())
 	}
 
 	specB := eosSpec()

@@ -37,7 +37,12 @@ func (e *Engine) runStdin(ctx context.Context) error {
 	done := &streamDone{e: e}
 	sink := func(rec *record.Record) error {
 		for _, o := range e.outputs {
-			if err := o.Write(runCtx, rec, done); err != nil {
+			err := o.Write(runCtx, rec, done)
+			if errors.Is(err, output.ErrClosed) {
+				e.outputClosed(o.Name())
+				return stage.ErrStop
+			}
+			if err != nil {
 				return &OutputError{Output: o.Name(), Err: err}
 			}
 		}
@@ -49,7 +54,7 @@ func (e *Engine) runStdin(ctx context.Context) error {
 	}
 
 	runErr := e.readLines(runCtx, src, c)
-	if runErr == nil && runCtx.Err() == nil {
+	if runErr == nil && runCtx.Err() == nil && !e.closed.Load() {
 		runErr = c.finish()
 		if errors.Is(runErr, stage.ErrStop) {
 			runErr = nil
@@ -80,7 +85,12 @@ func (e *Engine) readLines(ctx context.Context, src *StdinSource, c *chain) erro
 		}
 		var lineErr *record.LineError
 		if errors.As(err, &lineErr) {
-			if err := e.badLine(ctx, c, lineErr); err != nil {
+			err := e.badLine(ctx, c, lineErr)
+			if errors.Is(err, output.ErrClosed) {
+				e.outputClosed("stdout")
+				return nil
+			}
+			if err != nil {
 				return err
 			}
 			continue

@@ -34,6 +34,9 @@ func (l *lane) readTransactions(ctx context.Context, workers []*worker) error {
 		if fetches.NumRecords() == 0 {
 			continue
 		}
+		if !e.holdWhilePaused(ctx, fetches) {
+			return nil
+		}
 		if err := l.sess.Begin(); err != nil {
 			return fmt.Errorf("begin transaction: %w", err)
 		}

@@ -182,7 +182,9 @@ func retriable(err error) bool {
 	var ke *kerr.Error
 	if errors.As(err, &ke) {
 		switch ke {
-		case kerr.MessageTooLarge, kerr.RecordListTooLarge, kerr.InvalidRecord, kerr.CorruptMessage,
+		// franz-go already retried an unknown topic (UnknownTopicRetries):
+		// the topic does not exist and the broker does not create it.
+		case kerr.UnknownTopicOrPartition, kerr.MessageTooLarge, kerr.RecordListTooLarge, kerr.InvalidRecord, kerr.CorruptMessage,
 			kerr.InvalidTopicException, kerr.TopicAuthorizationFailed, kerr.UnsupportedForMessageFormat,
 			kerr.InvalidProducerEpoch, kerr.ProducerFenced, kerr.TransactionalIDAuthorizationFailed:
 			return false

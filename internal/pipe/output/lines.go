@@ -4,10 +4,26 @@ import (
 	"context"
 	"errors"
 	"io"
+	"os"
 	"sync"
+	"syscall"
 
 	"github.com/etelgo/etelgo/internal/record"
 )
+
+// ErrClosed is returned by a Lines output whose reader went away, as
+// after etl-pipe ... | head -1. It asks the pipeline to stop cleanly: the
+// records not yet flushed are never acknowledged, so only what was
+// written is committed.
+var ErrClosed = errors.New("the output stream was closed by its reader")
+
+// closedErr turns the error of a write to a closed pipe into ErrClosed.
+func closedErr(err error) error {
+	if errors.Is(err, syscall.EPIPE) || errors.Is(err, os.ErrClosed) {
+		return ErrClosed
+	}
+	return err
+}
 
 // Lines writes records as lines to a stream, such as stdout. A record is
 // delivered once the lines up to it are flushed to the stream.
@@ -53,8 +69,8 @@ func (l *Lines) Write(_ context.Context, rec *record.Record, done Done) error {
 		if errors.Is(err, record.ErrNewlineInValue) {
 			return err
 		}
-		l.err = err
-		return err
+		l.err = closedErr(err)
+		return l.err
 	}
 	if done != nil {
 		l.dones = append(l.dones, done)
@@ -75,7 +91,8 @@ func (l *Lines) WriteRaw(line []byte) error {
 	err := l.w.Write(&raw)
 	l.w.SetFormat(l.format)
 	if err != nil && !errors.Is(err, record.ErrNewlineInValue) {
-		l.err = err
+		l.err = closedErr(err)
+		return l.err
 	}
 	return err
 }
@@ -86,12 +103,18 @@ func (l *Lines) Flush(context.Context) error {
 	err := l.err
 	if err == nil {
 		if err = l.w.Flush(); err != nil {
+			err = closedErr(err)
 			l.err = err
 		}
 	}
 	dones := l.dones
 	l.dones = nil
 	l.mu.Unlock()
+
+	if errors.Is(err, ErrClosed) {
+		// Not written, and not failed either: never acknowledged.
+		return err
+	}
 
 	for _, d := range dones {
 		d.Delivered(err, nil)
@@ -104,5 +127,11 @@ func (l *Lines) Flush(context.Context) error {
 	return err
 }
 
-// Close flushes the stream.
-func (l *Lines) Close(ctx context.Context) error { return l.Flush(ctx) }
+// Close flushes the stream. A stream closed by its reader is no error
+// here: the pipeline stopped for it.
+func (l *Lines) Close(ctx context.Context) error {
+	if err := l.Flush(ctx); !errors.Is(err, ErrClosed) {
+		return err
+	}
+	return nil
+}

@@ -331,8 +331,11 @@ func (b *builder) deadLetter(spec *engine.Spec) {
 		return
 	}
 	spec.DeadLetter = &engine.KafkaSink{
-		Name:   "dlq:" + b.cfg.OnError.Topic,
-		Client: append(client, kgo.ClientID("etl-pipe"), kgo.RequiredAcks(kgo.AllISRAcks())),
+		Name: "dlq:" + b.cfg.OnError.Topic,
+		// The connection may come from etl-kread, whose options do not
+		// create topics: the dead-letter topic is created on first use, as
+		// etl-kwrite creates its own, on brokers that allow it.
+		Client: append(client, kgo.ClientID("etl-pipe"), kgo.RequiredAcks(kgo.AllISRAcks()), kgo.AllowAutoTopicCreation()),
 		Route:  output.FixedTopic(b.cfg.OnError.Topic),
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/alecthomas/kong"
 
@@ -220,7 +221,9 @@ func flagWords(f *kong.Flag, o config.Option) ([]string, error) {
 func (p *Parsed) Options() map[string]any {
 	out := make(map[string]any)
 	for _, f := range p.model.Flags {
-		if hiddenFlags[f.Name] {
+		// An empty string is an unset flag: written back as --name= it
+		// would mean something else for a path, the current directory.
+		if hiddenFlags[f.Name] || f.Target.Kind() == reflect.String && f.Target.Len() == 0 {
 			continue
 		}
 		out[f.Name] = exportValue(f.Name, f.Target)
@@ -240,6 +243,11 @@ func exportValue(name string, v reflect.Value) any {
 			return ""
 		}
 		return "REDACTED"
+	}
+	// Durations read as the flags take them, such as 2m0s, not as
+	// nanoseconds.
+	if d, ok := v.Interface().(time.Duration); ok {
+		return d.String()
 	}
 	return v.Interface()
 }
