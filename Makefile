@@ -23,7 +23,7 @@ GOLANGCI_LINT := $(shell command -v golangci-lint 2>/dev/null || ls "$$($(GO) en
 .PHONY: help build test vet unit e2e lint fuzz bench man completions install demo clean
 
 help: ## List the targets.
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
 build: ## Build every cmd/etl-* into bin/ as static binaries.
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN)/ ./cmd/...
@@ -87,3 +87,5 @@ demo: build ## Start etl-broker, load the wikiticker sample and run the README p
 
 clean: ## Remove bin/ and dist/.
 	rm -rf $(BIN) dist
+
+include bench/bench.mk
