@@ -35,7 +35,7 @@ _etl_math() {
         ;;
     esac
     if [[ $cur == -* ]]; then
-        mapfile -t COMPREPLY < <(compgen -W '-h --help --format --on-error --max-record-size --scale --rounding -V --version' -- "$cur")
+        mapfile -t COMPREPLY < <(compgen -W '-h --help --format --on-error --max-record-size --scale --rounding --validate -V --version' -- "$cur")
         return
     fi
     COMPREPLY=()

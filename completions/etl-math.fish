@@ -8,4 +8,5 @@ complete -c etl-math -l on-error -x -a 'fail skip pass' -d 'What to do with a re
 complete -c etl-math -l max-record-size -x -d 'Longest line accepted, in bytes (suffixes KiB, MiB, GiB); a longer line is an error naming its line number'
 complete -c etl-math -l scale -x -d 'Digits kept after the decimal point by division, 0 to 1000 (default 16)'
 complete -c etl-math -l rounding -x -a 'half-even half-up half-down down up floor ceiling' -d 'How division and round() drop digits'
+complete -c etl-math -l validate -d 'Check every plain line as JSON in full, instead of its root object\'s members only'
 complete -c etl-math -s V -l version -d 'Print the version and exit'

@@ -18,4 +18,4 @@ complete -c etl-pipe -n '__fish_seen_subcommand_from lint' -l env -x -d 'Overlay
 complete -c etl-pipe -n '__fish_seen_subcommand_from config; and not __fish_seen_subcommand_from export' -a export -d 'Print the configuration as resolved'
 complete -c etl-pipe -n '__fish_seen_subcommand_from export' -s c -l config -r -F -d 'YAML configuration file'
 complete -c etl-pipe -n '__fish_seen_subcommand_from export' -l env -x -d 'Overlay under envs in the configuration file to apply, such as prod'
-complete -c etl-pipe -n '__fish_seen_subcommand_from export' -l json -d 'Print JSON (the only format so far)'
+complete -c etl-pipe -n '__fish_seen_subcommand_from export' -l json -d 'Print JSON, the default and the only format so far; accepted for scripts that ask for it'
