@@ -67,7 +67,9 @@ func Compile(text string) (*Path, error) {
 			return &Path{text: text, meta: meta}, nil
 		}
 		if name, ok := strings.CutPrefix(text, "@headers."); ok && name != "" {
-			return &Path{text: text, meta: MetaHeader, header: name}, nil
+			// The rest is the header name, dots and all; a backslash
+			// escape is accepted too, as in value paths.
+			return &Path{text: text, meta: MetaHeader, header: unescape(name)}, nil
 		}
 		return nil, fmt.Errorf("unknown metadata path %q: use @key, @headers.NAME, @topic, @partition, @offset or @timestamp, or write \\@ for a value field that begins with @", text)
 	}
@@ -85,6 +87,21 @@ func Compile(text string) (*Path, error) {
 		escaped[i] = gjson.Escape(key)
 	}
 	return &Path{text: text, gjson: strings.Join(escaped, "."), keys: keys}, nil
+}
+
+// unescape removes the backslash of each backslash escape.
+func unescape(s string) string {
+	if !strings.Contains(s, `\`) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' && i+1 < len(s) {
+			i++
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
 }
 
 // splitPath splits a gjson path into its unescaped keys and rejects the

@@ -98,6 +98,16 @@ func TestGetMetadata(t *testing.T) {
 		}
 	}
 
+	for _, path := range []string{`@headers.a.b`, `@headers.a\.b`} {
+		p, err := Compile(path)
+		if err != nil {
+			t.Fatalf("Compile(%q): %v", path, err)
+		}
+		if name := p.HeaderName(); name != "a.b" {
+			t.Errorf("Compile(%q) header name: got %q, want %q", path, name, "a.b")
+		}
+	}
+
 	missing, _ := Compile("@headers.absent")
 	if missing.Get(rec).Exists() {
 		t.Errorf("a missing header exists")

@@ -308,7 +308,7 @@ func (d *envelopeDecoder) field(line []byte, name string, v gjson.Result, rec *R
 
 	case "key", "key_b64":
 		if err := mark(seenKey); err != nil {
-			return err
+			return &EnvelopeError{Field: name, Msg: `only one of key and key_b64 may appear, once`}
 		}
 		b, err := d.bytesField(line, name, v)
 		if err != nil {
@@ -442,6 +442,10 @@ func (d *envelopeDecoder) headers(line []byte, v gjson.Result, rec *Record) erro
 			err = &EnvelopeError{Field: "headers", Msg: `a header has no "key": ` + h.Raw}
 			return false
 		}
+		if !hasValue {
+			err = &EnvelopeError{Field: "headers", Msg: `a header has no "value": write "value":null for a null value, in ` + h.Raw}
+			return false
+		}
 		rec.Headers = append(rec.Headers, hdr)
 		return true
 	})
@@ -475,6 +479,11 @@ func integer(name string, v gjson.Result, min, max int64) (int64, error) {
 	return n, nil
 }
 
+// MaxTimestampMillis is the latest timestamp an envelope may carry, in
+// the year 2262. franz-go converts record timestamps through nanoseconds
+// in an int64, so a later one wraps around to a negative time.
+const MaxTimestampMillis = (1<<63 - 1) / int64(time.Millisecond)
+
 // decodeTimestamp reads milliseconds since the Unix epoch, an RFC 3339
 // string, or null for unset.
 func decodeTimestamp(v gjson.Result, rec *Record) error {
@@ -483,8 +492,8 @@ func decodeTimestamp(v gjson.Result, rec *Record) error {
 		return nil
 	case gjson.Number:
 		ms, err := strconv.ParseInt(v.Raw, 10, 64)
-		if err != nil {
-			return &EnvelopeError{Field: "timestamp", Msg: "must be an integer number of milliseconds since the Unix epoch, not " + v.Raw}
+		if err != nil || ms < 0 || ms > MaxTimestampMillis {
+			return &EnvelopeError{Field: "timestamp", Msg: fmt.Sprintf("must be an integer number of milliseconds since the Unix epoch from 0 to %d, not %s", MaxTimestampMillis, v.Raw)}
 		}
 		rec.Timestamp = time.UnixMilli(ms)
 		return nil
@@ -492,6 +501,9 @@ func decodeTimestamp(v gjson.Result, rec *Record) error {
 		t, err := time.Parse(time.RFC3339Nano, v.Str)
 		if err != nil {
 			return &EnvelopeError{Field: "timestamp", Msg: fmt.Sprintf("invalid RFC 3339 time %q: %v", v.Str, err)}
+		}
+		if ms := t.UnixMilli(); ms < 0 || ms > MaxTimestampMillis {
+			return &EnvelopeError{Field: "timestamp", Msg: fmt.Sprintf("time %q is outside the range from 1970 to 2262 that Kafka clients in Go can carry", v.Str)}
 		}
 		rec.Timestamp = t
 		return nil

@@ -50,6 +50,7 @@ type Reader struct {
 	// here, and the first line with content is held in pending.
 	blanks     int64
 	blankLine  int64 // number of the next held blank line
+	pretty     bool  // the first line is a lone { or [
 	pending    []byte
 	hasPending bool
 }
@@ -68,6 +69,11 @@ func NewReader(r io.Reader, format Format, maxRecordSize int) *Reader {
 // detected one once detection happened. It is FormatAuto before the first
 // line with content was read.
 func (r *Reader) Format() Format { return r.format }
+
+// LooksPrettyPrinted reports whether the format was detected on a line
+// that holds only "{" or "[": the start of pretty-printed JSON, such as jq
+// writes without -c, which a line-based stage reads as many broken records.
+func (r *Reader) LooksPrettyPrinted() bool { return r.pretty }
 
 // Buffered returns the number of bytes read from the input and not yet
 // returned as records. When it is 0, the next call to Next may block on
@@ -156,6 +162,8 @@ func (r *Reader) detect() error {
 		}
 		r.pending = line
 		r.hasPending = true
+		trimmed := bytes.TrimSpace(line)
+		r.pretty = len(trimmed) == 1 && (trimmed[0] == '{' || trimmed[0] == '[')
 		if IsEnvelope(line) {
 			r.format = FormatEnvelope
 			r.blanks = 0

@@ -160,3 +160,24 @@ func FuzzReaderPlain(f *testing.F) {
 		}
 	})
 }
+
+func TestReaderLooksPrettyPrinted(t *testing.T) {
+	cases := []struct {
+		input string
+		want  bool
+	}{
+		{"{\n  \"a\": 1\n}\n", true},
+		{"\n[\n1\n]\n", true},
+		{"{\"a\":1}\n", false},
+		{"{}\n", false},
+	}
+	for _, tc := range cases {
+		r := NewReader(strings.NewReader(tc.input), FormatAuto, 0)
+		if _, err := r.Next(); err != nil {
+			t.Fatalf("Next(%q): %v", tc.input, err)
+		}
+		if got := r.LooksPrettyPrinted(); got != tc.want {
+			t.Errorf("LooksPrettyPrinted(%q) = %v, want %v", tc.input, got, tc.want)
+		}
+	}
+}

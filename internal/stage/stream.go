@@ -155,6 +155,9 @@ func RunStream(name string, factory Factory, in io.Reader, out io.Writer, stderr
 		}
 		counts.In++
 		writer.SetFormat(reader.Format())
+		if counts.In == 1 && reader.LooksPrettyPrinted() {
+			log.Warn("the input looks like pretty-printed JSON; stages read one value per line, so write it with jq -c or another compact form", "line", rec.Line)
+		}
 
 		err = proc.Process(rec, emit)
 		if err == nil {
