@@ -37,7 +37,7 @@ Examples:
 
   etl-kread -e orders > orders.jsonl
   etl-kread -g enrich orders | etl-set status=seen | etl-kwrite orders-enriched
-  etl-kread --values -o-10 -e logs
+  etl-kread --values -o -10 -e logs
   etl-kread --regex 'orders-.*' -o @2024-05-01T00:00:00Z
   ETL_BROKERS=kafka1:9092,kafka2:9092 etl-kread -e -n 100 orders
 
