@@ -28,7 +28,7 @@ Envelope lines (as etl-kread writes them) give each record its value, key, heade
 
 --key takes the key from a field instead: a string field gives its text, a number or other JSON value its JSON text, a JSON null a null key. A record without the field is a record error. --topic-from routes each record to the topic named in a field; the TOPIC argument, when given, is the topic of records without that field.
 
-Records with a key go to the partition that Java clients pick (murmur2 of the key), records without one to a partition chosen for even batches, unless --partition or --keep-partition sets the partition. Production is asynchronous and idempotent with acks from all in-sync replicas, at most --max-buffered-records records in flight. At EOF etl-kwrite flushes what it read and prints a summary on stderr. On SIGINT or SIGTERM it goes on reading a pipe to EOF, so that the records earlier stages of the pipeline already sent are written; a second signal stops reading, and a third gives up the flush. Reading a terminal or a file, it stops at the first signal.
+Records with a key go to the partition that Java clients pick (murmur2 of the key), records without one to a partition chosen for even batches, unless --partition or --keep-partition sets the partition. Production is asynchronous and idempotent with acks from all in-sync replicas, and at most --max-buffered-bytes and --max-buffered-records in flight. At EOF etl-kwrite flushes what it read and prints a summary on stderr. On SIGINT or SIGTERM it goes on reading a pipe to EOF, so that the records earlier stages of the pipeline already sent are written; a second signal stops reading, and a third gives up the flush. Reading a terminal or a file, it stops at the first signal.
 
 A record the broker rejects (too large for the topic, say) is an error naming the line, topic, partition and size. With --on-error fail, etl-kwrite stops reading, flushes what it sent and exits 1. With skip it counts the record and goes on; pass, which has nothing to forward to in a sink, is skip with a log line per record. Lines that are not records (an invalid envelope, a missing --key field) follow the same policy.
 
@@ -60,35 +60,35 @@ type Command struct {
 	NoIdempotence      bool          `name:"no-idempotence" help:"Produce without idempotence, for brokers or users without the idempotent write permission. Retries may then duplicate records."`
 	Linger             time.Duration `default:"10ms" help:"How long a partition's batch waits for more records before it is sent."`
 	BatchMaxBytes      cli.ByteSize  `name:"batch-max-bytes" default:"1MiB" help:"Largest record batch, in bytes; the topic's max.message.bytes lowers it."`
-	MaxBufferedRecords int           `name:"max-buffered-records" default:"10000" placeholder:"N" help:"Records produced but not yet acknowledged, at most; reading stdin waits while the limit is reached."`
-	MaxBufferedBytes   cli.ByteSize  `name:"max-buffered-bytes" default:"256MiB" help:"Bytes of records produced but not yet acknowledged, at most."`
+	MaxBufferedRecords int           `name:"max-buffered-records" default:"100000" placeholder:"N" help:"Records produced but not yet acknowledged, at most; reading stdin waits while this limit or --max-buffered-bytes is reached."`
+	MaxBufferedBytes   cli.ByteSize  `name:"max-buffered-bytes" default:"32MiB" help:"Bytes of keys, values and headers produced but not yet acknowledged, at most. With --max-buffered-records it bounds the memory that etl-kwrite uses."`
 	DeliveryTimeout    time.Duration `name:"delivery-timeout" default:"2m" help:"How long records in flight may go without any acknowledgement from the brokers before they all fail (0: wait for ever)."`
 }
 
 // config is a checked command line.
 type config struct {
-	client             []kgo.Opt
-	router             *Router
-	topic              string
-	policy             stage.Policy
-	format             record.Format
-	maxRecordSize      int
-	batchMaxBytes      int32
-	deliveryTimeout    time.Duration
-	maxBufferedRecords int
+	client           []kgo.Opt
+	router           *Router
+	topic            string
+	policy           stage.Policy
+	format           record.Format
+	maxRecordSize    int
+	batchMaxBytes    int32
+	deliveryTimeout  time.Duration
+	maxBufferedBytes int
 }
 
 // config checks the command line.
 func (c *Command) config() (*config, error) {
 	router := &Router{topic: c.Topic, partition: c.Partition, keepPartition: c.KeepPartition}
 	cfg := &config{
-		router:             router,
-		topic:              c.Topic,
-		policy:             c.Policy(),
-		format:             c.ReadFormat(),
-		maxRecordSize:      int(c.MaxRecordSize),
-		deliveryTimeout:    c.DeliveryTimeout,
-		maxBufferedRecords: c.MaxBufferedRecords,
+		router:           router,
+		topic:            c.Topic,
+		policy:           c.Policy(),
+		format:           c.ReadFormat(),
+		maxRecordSize:    int(c.MaxRecordSize),
+		deliveryTimeout:  c.DeliveryTimeout,
+		maxBufferedBytes: int(max(c.BatchMaxBytes, c.MaxBufferedBytes)),
 	}
 
 	switch {

@@ -20,24 +20,35 @@ type pending struct {
 
 // get returns a free pending record, or a new one.
 func (p *producer) get() *pending {
-	select {
-	case pd := <-p.free:
+	p.freeMu.Lock()
+	defer p.freeMu.Unlock()
+	n := len(p.free)
+	if n == 0 {
+		pd := &pending{}
+		pd.promise = func(_ *kgo.Record, err error) { p.done(pd, err) }
 		return pd
-	default:
 	}
-	pd := &pending{}
-	pd.promise = func(_ *kgo.Record, err error) { p.done(pd, err) }
+	pd := p.free[n-1]
+	p.free[n-1] = nil
+	p.free = p.free[:n-1]
+	p.freeBytes -= cap(pd.buf)
 	return pd
 }
 
 // release keeps a pending record for reuse once franz-go is done with it.
-// The free list holds as many as can be in flight; a sync.Pool would
-// drop them at every garbage collection.
+// A sync.Pool would drop them at every garbage collection. The list grows
+// to the records in flight at most, and its buffers to --max-buffered-bytes,
+// so a burst of large records does not stay in memory for the whole run.
 func (p *producer) release(pd *pending) {
-	select {
-	case p.free <- pd:
-	default:
+	p.freeMu.Lock()
+	defer p.freeMu.Unlock()
+	if p.freeBytes+cap(pd.buf) > p.cfg.maxBufferedBytes {
+		clear(pd.rec.Headers)
+		pd.rec = kgo.Record{Headers: pd.rec.Headers[:0]}
+		pd.buf = nil
 	}
+	p.freeBytes += cap(pd.buf)
+	p.free = append(p.free, pd)
 }
 
 // fill copies what the produced record needs from rec, with key as its

@@ -81,7 +81,10 @@ type producer struct {
 	stderr io.Writer
 	limits *batchLimits
 	cl     *kgo.Client
-	free   chan *pending
+
+	freeMu    sync.Mutex
+	free      []*pending // pending records franz-go is done with
+	freeBytes int        // capacity of the buffers of free
 
 	topics map[string]string // interned topic names, with their batch limit learned; reader only
 
@@ -118,7 +121,6 @@ func newProducer(cfg *config, env cli.Env, limits *batchLimits, cl *kgo.Client) 
 		stderr: env.Stderr,
 		limits: limits,
 		topics: make(map[string]string),
-		free:   make(chan *pending, cfg.maxBufferedRecords+1),
 	}
 	p.recordsCtx, p.cancelRecords = context.WithCancel(context.Background())
 	return p
