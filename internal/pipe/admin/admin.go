@@ -12,7 +12,7 @@
 //	POST /api/v1/start      start a stopped pipeline
 //	POST /api/v1/reload     read the configuration again and restart with it, if it is valid
 //
-// The control endpoints answer {"ok":true,"state":...} or, with status
+// The control endpoints respond with {"ok":true,"state":...} or, with status
 // 409 (not possible in this state) or 422 (invalid configuration),
 // {"ok":false,"error":"..."}.
 package admin
@@ -32,7 +32,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-// Controller is the running pipeline, as the admin API sees it.
+// Controller is the interface through which the admin API controls the running pipeline.
 type Controller interface {
 	Status() any
 	State() string
@@ -116,7 +116,7 @@ func Handler(gatherer prometheus.Gatherer, ctl Controller) http.Handler {
 	return mux
 }
 
-// check answers a health or readiness probe.
+// check responds to a health or readiness probe.
 func check(w http.ResponseWriter, ok bool, state string) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	if !ok {
@@ -125,7 +125,7 @@ func check(w http.ResponseWriter, ok bool, state string) {
 	fmt.Fprintln(w, state)
 }
 
-// control runs one control action and answers with its outcome.
+// control runs one control action and responds with its outcome.
 func control(w http.ResponseWriter, ctl Controller, action func() error) {
 	err := action()
 	switch {

@@ -22,7 +22,7 @@ type Done interface {
 	Delivered(err error, failed *record.Record)
 }
 
-// Output is where a pipeline's records end.
+// Output is a destination that receives a pipeline's records.
 type Output interface {
 	// Name names the output in logs and metrics, such as kafka:orders.
 	Name() string
