@@ -11,11 +11,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"runtime/debug"
 	"strings"
 
 	"github.com/alecthomas/kong"
+
+	"github.com/etelgo/etelgo/internal/stage"
 )
 
 // Exit codes shared by every binary. They are listed in each man page.
@@ -137,6 +140,7 @@ func Main(app App, args []string, env Env) (code int) {
 		}
 	}()
 
+	setDefaultLogger(app.Name, env.Stderr)
 	if app.PrepareArgs != nil {
 		args = app.PrepareArgs(args)
 	}
@@ -179,4 +183,19 @@ func Report(name string, err error, stderr io.Writer) int {
 // and standard streams, then os.Exit.
 func Run(app App) {
 	os.Exit(Main(app, os.Args[1:], Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}))
+}
+
+// setDefaultLogger sends slog's default logger, which libraries such as
+// franz-go log through, to stderr as one text line per message, without
+// the time and with the binary's name. ETL_LOG_LEVEL (debug, info, warn
+// or error) sets the lowest level shown; the default is info.
+func setDefaultLogger(name string, stderr io.Writer) {
+	level := slog.LevelInfo
+	if text := os.Getenv("ETL_LOG_LEVEL"); text != "" {
+		if err := level.UnmarshalText([]byte(text)); err != nil {
+			fmt.Fprintf(stderr, "%s: invalid ETL_LOG_LEVEL %q: use debug, info, warn or error\n", name, text)
+			level = slog.LevelInfo
+		}
+	}
+	slog.SetDefault(stage.NewLogger(stderr, level).With("app", name))
 }
