@@ -72,10 +72,13 @@ func (c *Command) Run(env cli.Env) error {
 	// A write to a closed pipe must come back as EPIPE, which ends the
 	// run quietly, instead of killing the process with SIGPIPE.
 	signal.Ignore(syscall.SIGPIPE)
-	ctx, stopSignals := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	first, second, stopSignals := cli.DrainSignals()
 	defer stopSignals()
-	ctx, cancel := context.WithCancel(ctx)
+	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	done := make(chan struct{})
+	defer close(done) // runs before stopSignals, which cancels second
+	go stopOnSignals(first, second, cancel, done)
 	if f, ok := env.Stdout.(*os.File); ok {
 		defer watchStdout(f, cancel)()
 	}
@@ -87,6 +90,30 @@ func (c *Command) Run(env cli.Env) error {
 		return nil
 	}
 	return err
+}
+
+// stopOnSignals cancels the run at the first SIGINT or SIGTERM, which
+// flushes and commits what was written, and exits the process at the
+// second. A write to a stdout that nobody reads blocks in the kernel and
+// cannot be canceled, so the second signal is the way out; only offsets
+// of records already flushed were committed, so the next run of a group
+// skips nothing.
+func stopOnSignals(first <-chan struct{}, second context.Context, cancel func(), done <-chan struct{}) {
+	select {
+	case <-first:
+		cancel()
+	case <-done:
+		return
+	}
+	select {
+	case <-second.Done():
+		select {
+		case <-done:
+		default:
+			os.Exit(130)
+		}
+	case <-done:
+	}
 }
 
 // config checks the command line and returns what the consumer needs.
