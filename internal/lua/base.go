@@ -190,11 +190,16 @@ func (e *env) require(L *glua.LState) int {
 	if err != nil {
 		L.RaiseError("require(%q): %v", name, err)
 	}
-	fn, err := L.LoadFile(file)
+	src, err := os.Open(file)
 	if err != nil {
 		L.RaiseError("require(%q): %v", name, err)
 	}
-	L.Push(fn)
+	proto, err := compileChunk(src, file)
+	src.Close()
+	if err != nil {
+		L.RaiseError("require(%q): %v", name, err)
+	}
+	L.Push(L.NewFunctionFromProto(proto))
 	L.Push(glua.LString(name))
 	L.Call(1, 1)
 	result := L.Get(-1)

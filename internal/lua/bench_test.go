@@ -115,3 +115,20 @@ func BenchmarkGJSONSJSON(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkNumberTexts is what remembering number texts adds to a call
+// that reads a number and writes a result: a reset, a remember and a
+// lookup.
+func BenchmarkNumberTexts(b *testing.B) {
+	var t numberTexts
+	const raw = "1.50"
+	b.SetBytes(int64(len(raw)))
+	b.ReportAllocs()
+	for b.Loop() {
+		t.reset()
+		t.remember(1.5, raw)
+		if _, ok := t.lookup(3); ok {
+			b.Fatal("3 was not read")
+		}
+	}
+}

@@ -38,8 +38,12 @@ func (e *env) scalar(r gjson.Result, view string) glua.LValue {
 		return glua.LString(r.Str)
 	case gjson.Number:
 		if n, ok := parseJSONInteger(r.Raw); ok {
+			if n.big == nil {
+				e.numbers.remember(n.f, r.Raw)
+			}
 			return e.number(n)
 		}
+		e.numbers.remember(r.Num, r.Raw)
 		return glua.LNumber(r.Num)
 	case gjson.True:
 		return glua.LTrue
@@ -140,6 +144,9 @@ func (e *env) appendJSON(dst []byte, v glua.LValue, depth int) ([]byte, error) {
 		}
 		return append(dst, "false"...), nil
 	case glua.LNumber:
+		if raw, ok := e.numbers.lookup(float64(v)); ok {
+			return append(dst, raw...), nil
+		}
 		out, err := appendNumber(dst, float64(v))
 		if err != nil {
 			return dst, fmt.Errorf("cannot write %s as JSON: %w", formatNumber(float64(v)), err)

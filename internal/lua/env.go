@@ -44,6 +44,10 @@ type env struct {
 	input   recordState // the record of the current process call
 	pending pending
 
+	// numbers stores the text of the numbers read during the current
+	// call, so that a number written back unchanged keeps it.
+	numbers numberTexts
+
 	// loaded caches the modules that require loaded.
 	loaded map[string]glua.LValue
 
@@ -126,6 +130,7 @@ func (e *env) call(fn *glua.LFunction, args ...glua.LValue) error {
 	for _, a := range args {
 		e.L.Push(a)
 	}
+	e.numbers.reset()
 	e.dog.start()
 	err := e.L.PCall(len(args), glua.MultRet, nil)
 	expired := e.dog.stop()
@@ -166,6 +171,7 @@ func (e *env) open() {
 
 	e.sandbox()
 	e.openBase()
+	e.openLoaders()
 	e.openValue(L)
 	e.openMeta(L)
 	e.openBigint(L)

@@ -99,7 +99,7 @@ func Compile(opts Options) (*Script, error) {
 	if err != nil {
 		return nil, syntaxErrorOf(opts, err)
 	}
-	proto, err := glua.Compile(chunk, opts.Name)
+	proto, err := glua.Compile(rewriteConcat(chunk), opts.Name)
 	if err != nil {
 		var cerr *glua.CompileError
 		if errors.As(err, &cerr) {
