@@ -1,8 +1,11 @@
 package pipe
 
 import (
+	"cmp"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/etelgo/etelgo/internal/cli"
 	"github.com/etelgo/etelgo/internal/pipe/config"
@@ -47,14 +50,43 @@ func buildFile(flags configFlags, env cli.Env) (*plan.Plan, error) {
 		return nil, cli.Usagef("missing --config FILE: give the configuration file to read")
 	}
 	cfg, err := config.Load(flags.File, config.LoadOptions{Env: flags.Env})
+	p, err := buildConfig(cfg, err, nil, env)
 	if err != nil {
-		return nil, &cli.UsageError{Err: linesError(err)}
-	}
-	p, err := plan.Build(cfg, plan.Options{Stdin: env.Stdin, Stdout: env.Stdout})
-	if err != nil {
-		return nil, &cli.UsageError{Err: linesError(err)}
+		return nil, &cli.UsageError{Err: err}
 	}
 	return p, nil
+}
+
+// buildConfig builds the plan of a configuration that config.Load or
+// config.FromLine returned with loadErr. A configuration read with errors
+// is still built, so that one pass reports the errors of the file and
+// those of its stages together, in the order of the file. adjust, if not
+// nil, changes cfg before it is built.
+func buildConfig(cfg *config.Config, loadErr error, adjust func(*config.Config), env cli.Env) (*plan.Plan, error) {
+	if cfg == nil {
+		return nil, linesError(loadErr)
+	}
+	if adjust != nil {
+		adjust(cfg)
+	}
+	p, buildErr := plan.Build(cfg, plan.Options{Stdin: env.Stdin, Stdout: env.Stdout, Partial: loadErr != nil})
+	if loadErr == nil && buildErr == nil {
+		return p, nil
+	}
+
+	var all config.ErrorList
+	for _, err := range []error{loadErr, buildErr} {
+		var list config.ErrorList
+		if errors.As(err, &list) {
+			all = append(all, list...)
+		} else if err != nil {
+			return nil, linesError(errors.Join(loadErr, buildErr))
+		}
+	}
+	slices.SortStableFunc(all, func(a, b *config.Error) int {
+		return cmp.Or(cmp.Compare(a.Pos.Line, b.Pos.Line), cmp.Compare(a.Pos.Col, b.Pos.Col))
+	})
+	return nil, linesError(all)
 }
 
 // export returns the resolved configuration in the form the

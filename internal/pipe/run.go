@@ -150,17 +150,11 @@ func (r *RunCmd) load(env cli.Env) (*plan.Plan, error) {
 	default:
 		return nil, errors.New("no pipeline: give a line such as 'etl-kread orders | etl-set a=1 | etl-kwrite out', or --config FILE")
 	}
-	if err != nil {
-		return nil, linesError(err)
-	}
-	if r.ShutdownTimeout > 0 {
-		cfg.ShutdownTimeout = config.Duration(r.ShutdownTimeout)
-	}
-	p, err := plan.Build(cfg, plan.Options{Stdin: env.Stdin, Stdout: env.Stdout})
-	if err != nil {
-		return nil, linesError(err)
-	}
-	return p, nil
+	return buildConfig(cfg, err, func(cfg *config.Config) {
+		if r.ShutdownTimeout > 0 {
+			cfg.ShutdownTimeout = config.Duration(r.ShutdownTimeout)
+		}
+	}, env)
 }
 
 // linesError prefixes every line after the first of a multi-line error

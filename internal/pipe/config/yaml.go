@@ -38,7 +38,11 @@ func Load(path string, opts LoadOptions) (*Config, error) {
 
 // Parse reads and checks a configuration. The file name is used in error
 // positions and for the default pipeline name. Every problem found is
-// reported, as an ErrorList.
+// reported, as an ErrorList. When the settings could be read but some are
+// wrong, Parse returns the Config as far as it was read together with the
+// ErrorList, so that the stages in it can still be checked. Such a Config
+// is for reporting only: a setting in error may hold a value that no run
+// accepts, and a stage in error is left out.
 func Parse(file string, data []byte, opts LoadOptions) (*Config, error) {
 	if opts.LookupEnv == nil {
 		opts.LookupEnv = os.LookupEnv
@@ -70,7 +74,7 @@ func Parse(file string, data []byte, opts LoadOptions) (*Config, error) {
 	cfg.Pos = Pos{File: file}
 	d.config(doc, cfg)
 	if len(d.errs) > 0 {
-		return nil, d.errs
+		return cfg, d.errs
 	}
 	return cfg, nil
 }

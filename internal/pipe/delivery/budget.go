@@ -13,8 +13,9 @@ type Budget struct {
 	mu      sync.Mutex
 	max     int
 	used    int
-	waiting int           // Acquire calls waiting for changed
-	changed chan struct{} // closed and replaced when used goes down while someone waits
+	waiting int           // Acquire calls waiting for changed, not yet woken
+	need    int           // the smallest request among them, as far as known
+	changed chan struct{} // closed and replaced when a waiting request may fit
 }
 
 // NewBudget returns a budget of max records.
@@ -34,20 +35,22 @@ func (b *Budget) Acquire(ctx context.Context, n int) error {
 			return nil
 		}
 		changed := b.changed
+		if b.waiting == 0 || n < b.need {
+			b.need = n
+		}
 		b.waiting++
 		b.mu.Unlock()
 
-		var err error
 		select {
 		case <-changed:
+			// Release counted this reader out when it woke it.
 		case <-ctx.Done():
-			err = ctx.Err()
-		}
-		b.mu.Lock()
-		b.waiting--
-		b.mu.Unlock()
-		if err != nil {
-			return err
+			b.mu.Lock()
+			if b.changed == changed {
+				b.waiting--
+			}
+			b.mu.Unlock()
+			return ctx.Err()
 		}
 	}
 }
@@ -59,11 +62,18 @@ func (b *Budget) Release(n int) {
 	if b.used < 0 {
 		b.used = 0
 	}
-	// Release runs once per acknowledged record or so: a new channel
-	// only when a reader waits keeps it from allocating.
-	if b.waiting > 0 {
+	// Release runs once per acknowledged record or so. Waking the
+	// readers only when the smallest request they wait with fits keeps a
+	// reader that waits for a whole poll from waking, and Release from
+	// allocating a channel, on every record. need may be smaller than any
+	// request still waiting, after a reader gave up; that only wakes the
+	// others early, and they wait again. The woken readers leave the
+	// count at once, so that the Releases that come before they run find
+	// no one left to wake.
+	if b.waiting > 0 && (b.used+b.need <= b.max || b.used == 0) {
 		close(b.changed)
 		b.changed = make(chan struct{})
+		b.waiting, b.need = 0, 0
 	}
 	b.mu.Unlock()
 }

@@ -125,3 +125,63 @@ func TestBudget(t *testing.T) {
 		t.Error("Acquire on a full budget with a cancelled context succeeded")
 	}
 }
+
+// A Release that leaves a waiting request too large to fit does not wake
+// its reader; the Release that makes it fit does, and so does the one
+// that empties the budget.
+func TestBudgetWakesWhenTheRequestFits(t *testing.T) {
+	tests := []struct {
+		name     string
+		max      int
+		held     int
+		request  int
+		releases []int
+		wakeAt   int // index in releases of the Release that must wake the reader
+	}{
+		{name: "fits after the third", max: 10, held: 10, request: 3, releases: []int{1, 1, 1}, wakeAt: 2},
+		{name: "fits after the first", max: 10, held: 10, request: 3, releases: []int{5, 1}, wakeAt: 0},
+		{name: "larger than the budget waits for empty", max: 10, held: 10, request: 20, releases: []int{4, 5, 1}, wakeAt: 2},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			b := NewBudget(tc.max)
+			if err := b.Acquire(context.Background(), tc.held); err != nil {
+				t.Fatal(err)
+			}
+			got := make(chan error, 1)
+			go func() { got <- b.Acquire(context.Background(), tc.request) }()
+			waitFor(t, func() bool {
+				b.mu.Lock()
+				defer b.mu.Unlock()
+				return b.waiting == 1
+			})
+			for i, n := range tc.releases {
+				b.mu.Lock()
+				before := b.changed
+				b.mu.Unlock()
+				b.Release(n)
+				b.mu.Lock()
+				woken := b.changed != before
+				b.mu.Unlock()
+				if woken != (i == tc.wakeAt) {
+					t.Errorf("Release %d of %v: woke the reader = %v", i+1, tc.releases, woken)
+				}
+				if woken {
+					break
+				}
+			}
+			if err := <-got; err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); !cond(); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not reached in 5s")
+		}
+	}
+}

@@ -36,6 +36,11 @@ type Options struct {
 	Registry Registry // nil means Stages
 	Stdin    io.Reader
 	Stdout   io.Writer
+	// Partial reports that the configuration had errors already. Each
+	// stage is still parsed and compiled, but the checks across settings
+	// are skipped: a setting in error would make them report problems
+	// that are not there.
+	Partial bool
 }
 
 // factoryCommand is a middle stage's Command.
@@ -83,8 +88,10 @@ func Build(cfg *config.Config, opts Options) (*Plan, error) {
 	if spec.Stdin != nil {
 		b.streamSettings(spec.Stdin)
 	}
-	b.deadLetter(spec)
-	b.checkRun(spec)
+	if !opts.Partial {
+		b.deadLetter(spec)
+		b.checkRun(spec)
+	}
 	if len(b.errs) > 0 {
 		return nil, b.errs
 	}
