@@ -5,8 +5,8 @@ import (
 	"strconv"
 	"unsafe"
 
+	"github.com/etelgo/etelgo/internal/jsonscan"
 	"github.com/etelgo/etelgo/internal/record"
-	"github.com/etelgo/etelgo/internal/set"
 	"github.com/tidwall/gjson"
 )
 
@@ -34,7 +34,7 @@ type document struct {
 	state docState
 
 	// validate checks a plain line as JSON in full; without it, a line
-	// that is an object gets set.CheckObject's check of its root members.
+	// that is an object gets jsonscan.CheckObject's check of its root members.
 	validate bool
 	// plain is set for a value read from a plain line. In an envelope
 	// stream a value is JSON only by the rule of record.IsEmbeddableJSON.
@@ -130,7 +130,7 @@ func (d *document) check(start, end int) (docState, error) {
 
 	first, last := d.buf[start], d.buf[end-1]
 	if first == '{' && last == '}' && !d.validate {
-		if err := set.CheckObject(d.buf); err != nil {
+		if err := jsonscan.CheckObject(d.buf); err != nil {
 			return docNotJSON, err
 		}
 		return docJSON, nil

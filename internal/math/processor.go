@@ -7,8 +7,8 @@ import (
 
 	"github.com/etelgo/etelgo/internal/expr"
 	"github.com/etelgo/etelgo/internal/field"
+	"github.com/etelgo/etelgo/internal/jsonscan"
 	"github.com/etelgo/etelgo/internal/record"
-	"github.com/etelgo/etelgo/internal/set"
 	"github.com/etelgo/etelgo/internal/stage"
 	"github.com/tidwall/gjson"
 )
@@ -183,9 +183,10 @@ func (p *Processor) metaText(v expr.Value) []byte {
 // line is not editable and any other line that is not a JSON object is an
 // error.
 //
-// A plain line is checked as etl-set checks it (set.CheckObject): the
-// root object's members in full, and inside nested values only matching
-// quotes and brackets. validate checks the whole line as JSON instead.
+// A plain line is checked as etl-set checks it (jsonscan.CheckObject):
+// the root object's members in full, and inside nested values only
+// matching quotes and brackets, once per record whatever the number of
+// assignments. validate checks the whole line as JSON instead.
 // An envelope value is always checked in full.
 func valueEditable(rec *record.Record, validate bool) (bool, error) {
 	v := rec.Value
@@ -202,7 +203,7 @@ func valueEditable(rec *record.Record, validate bool) (bool, error) {
 				return false, errors.New("the line is not valid JSON")
 			}
 		default:
-			if err := set.CheckObject(v); err != nil {
+			if err := jsonscan.CheckObject(v); err != nil {
 				return false, err
 			}
 		}

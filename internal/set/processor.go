@@ -92,6 +92,10 @@ type state struct {
 	rec   record.Record
 	kind  valueKind
 	plain bool // the record is a plain line
+	// rootChecked is set once the root object's member list is known to
+	// be sound: after the first edit's walk checked it (see locate), or
+	// from the start when the value was checked in full.
+	rootChecked bool
 
 	bufs [2][]byte // value scratch buffers, used in turn
 	next int       // index of the spare buffer
@@ -128,13 +132,15 @@ func (s *state) begin(rec *record.Record, prog *Program) {
 	if prog.usesValue {
 		s.kind = classify(rec, prog.validate)
 	}
+	// An envelope value and a line checked by validate are JSON in full.
+	s.rootChecked = rec.HasMeta || prog.validate
 }
 
 // classify decides what value edits do with rec's value.
 //
 // A plain line is checked cheaply here: its first and last bytes that
-// are not spaces must be { and }, and each edit's walk checks the root's
-// members (see locate). validate adds a full JSON check.
+// are not spaces must be { and }, and the first edit's walk checks the
+// root's members (see locate). validate adds a full JSON check.
 // In an envelope stream, a value is JSON only when the envelope carried
 // it as raw JSON; text and bytes (value_text, value_b64) are not edited.
 func classify(rec *record.Record, validate bool) valueKind {

@@ -141,6 +141,8 @@ func TestPlainErrors(t *testing.T) {
 		{"bytes after the object", []string{"a=2"}, Options{}, `{"a":1}}`, "not valid JSON at byte 8"},
 		{"unclosed array in the field", []string{"a=2"}, Options{}, `{"a":[1,2}`, "not valid JSON"},
 		{"missing colon in the field", []string{"a=2"}, Options{}, `{"a" 1}`, "not valid JSON at byte 6"},
+		{"fault after the fields of three edits", []string{"x==a", "b-", "c//=1"}, Options{}, `{"a":1,"b":2,"c":3,,}`, "not valid JSON at byte 20"},
+		{"fault after a missing field of three edits", []string{"x==z", "y-", "c//=1"}, Options{}, `{"a":1,"b":2 "c"}`, "not valid JSON at byte 14"},
 		{"malformed with validate", []string{"a=1"}, Options{Validate: true}, `{"a":1 "b":2}`, "the line is not valid JSON"},
 		{"metadata on a plain line", []string{"@key=x"}, Options{}, `{}`, "@key: a plain line carries no metadata"},
 		{"metadata read on a plain line", []string{"k==@topic"}, Options{}, `{}`, "@topic: a plain line carries no metadata"},
@@ -165,6 +167,40 @@ func TestPlainErrors(t *testing.T) {
 	_, err = process(t, []string{"a:=2"}, Options{Validate: true}, plain(`{"a":1,"b":[1 2]}`))
 	if err == nil || !strings.Contains(err.Error(), "the line is not valid JSON") {
 		t.Errorf("edit before a fault with validation: got %v", err)
+	}
+}
+
+// TestRootWalkedOncePerRecord counts the walks of the root's members to
+// its closing brace: one per plain line whatever the number of edits
+// (BenchmarkProcessThreeEdits shows the speed), none for a value that
+// was checked in full already.
+func TestRootWalkedOncePerRecord(t *testing.T) {
+	cases := []struct {
+		name  string
+		edits []string
+		opts  Options
+		rec   func() *record.Record
+		want  int
+	}{
+		{"one edit", []string{"a=1"}, Options{}, func() *record.Record { return plain(`{"a":0,"b":2}`) }, 1},
+		{"three edits", []string{"x==a", "b-", "c//=1"}, Options{}, func() *record.Record { return plain(`{"a":1,"b":2,"c":null}`) }, 1},
+		{"move and template", []string{"x==a-", "t%={x}-{b}", "n.m=1"}, Options{}, func() *record.Record { return plain(`{"a":1,"b":2}`) }, 1},
+		{"validated line", []string{"x==a", "b-"}, Options{Validate: true}, func() *record.Record { return plain(`{"a":1,"b":2}`) }, 0},
+		{"envelope value", []string{"x==a", "b-"}, Options{}, func() *record.Record { return envelope([]byte(`{"a":1,"b":2}`)) }, 0},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			walks := 0
+			onRootCheck = func() { walks++ }
+			defer func() { onRootCheck = nil }()
+
+			if _, err := process(t, tc.edits, tc.opts, tc.rec()); err != nil {
+				t.Fatal(err)
+			}
+			if walks != tc.want {
+				t.Errorf("edits %q walked the root to its end %d times, want %d", tc.edits, walks, tc.want)
+			}
+		})
 	}
 }
 

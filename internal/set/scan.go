@@ -1,11 +1,8 @@
 package set
 
 import (
-	"encoding/binary"
-	"fmt"
-	"math/bits"
-
 	"github.com/etelgo/etelgo/internal/field"
+	"github.com/etelgo/etelgo/internal/jsonscan"
 	"github.com/tidwall/gjson"
 )
 
@@ -18,15 +15,6 @@ import (
 // each object on the path up to the wanted one, or all of them when the
 // key is missing. Each skipped value is matched up to its closing quote
 // or bracket, and bytes after the found value are not read.
-
-// errSyntax is a document that is not JSON where the walk went through.
-type errSyntax struct {
-	offset int
-}
-
-func (e *errSyntax) Error() string {
-	return fmt.Sprintf("the line is not valid JSON at byte %d", e.offset+1)
-}
 
 // location is the position of a path's value in a document, or of the
 // place where a new value would go.
@@ -57,11 +45,18 @@ type location struct {
 
 // locate walks doc, which must hold a JSON object, along keys. Array
 // elements are addressed by decimal keys, as in gjson.
-func locate(doc []byte, keys []string) (location, error) {
+//
+// The walk through the root also checks the root's members after the
+// one it finds, up to the closing brace, unless *rootChecked is set.
+// After that check it sets *rootChecked. The edits of one record share
+// the flag, so the root is walked to its end once per record: an edit
+// splices one whole value into a root that passed, and the result passes
+// too. A nil rootChecked checks every time.
+func locate(doc []byte, keys []string, rootChecked *bool) (location, error) {
 	var loc location
-	i := skipSpace(doc, 0)
+	i := jsonscan.SkipSpace(doc, 0)
 	if i >= len(doc) || doc[i] != '{' {
-		return loc, &errSyntax{i}
+		return loc, &jsonscan.SyntaxError{Offset: i}
 	}
 
 	// The root's end is not needed: a missing key is appended before the
@@ -82,12 +77,15 @@ func locate(doc []byte, keys []string) (location, error) {
 		if err != nil {
 			return loc, err
 		}
-		if depth == 0 {
+		if depth == 0 && (rootChecked == nil || !*rootChecked) {
 			// The root's members after the one found are walked too, so
 			// that a fault anywhere in the root's member list fails the
 			// record instead of passing through the edit.
 			if err := checkRootRest(doc, m); err != nil {
 				return loc, err
+			}
+			if rootChecked != nil {
+				*rootChecked = true
 			}
 		}
 		if m.missing {
@@ -109,79 +107,26 @@ func locate(doc []byte, keys []string) (location, error) {
 // objectMember returned for the root, and that only spaces follow the
 // root's closing brace.
 func checkRootRest(doc []byte, m member) error {
+	if onRootCheck != nil {
+		onRootCheck()
+	}
 	close := m.close
 	if !m.missing {
 		// objectMember checked that a comma or the brace follows m.
-		close = skipSpace(doc, m.to)
+		close = jsonscan.SkipSpace(doc, m.to)
 		if doc[close] == ',' {
 			var err error
-			if close, err = skipMembers(doc, close+1); err != nil {
+			if close, err = jsonscan.SkipMembers(doc, close+1); err != nil {
 				return err
 			}
 		}
 	}
-	if end := skipSpace(doc, close+1); end != len(doc) {
-		return &errSyntax{end}
-	}
-	return nil
+	return jsonscan.CheckEnd(doc, close)
 }
 
-// skipMembers walks the members of an object from doc[i], just after its
-// opening brace or a comma, and returns the index of the closing brace.
-func skipMembers(doc []byte, i int) (int, error) {
-	for {
-		i = skipSpace(doc, i)
-		if i >= len(doc) || doc[i] != '"' {
-			return 0, &errSyntax{i}
-		}
-		end, err := skipString(doc, i)
-		if err != nil {
-			return 0, err
-		}
-		i = skipSpace(doc, end)
-		if i >= len(doc) || doc[i] != ':' {
-			return 0, &errSyntax{i}
-		}
-		if end, err = skipValue(doc, skipSpace(doc, i+1)); err != nil {
-			return 0, err
-		}
-		i = skipSpace(doc, end)
-		if i >= len(doc) || (doc[i] != ',' && doc[i] != '}') {
-			return 0, &errSyntax{i}
-		}
-		if doc[i] == '}' {
-			return i, nil
-		}
-		i++
-	}
-}
-
-// CheckObject checks that doc holds one JSON object, as the edit stages
-// check a plain line before they edit it: the root's members must be
-// "key": value pairs separated by commas, and only spaces may surround
-// the braces. Each member's value is matched up to its closing quote or
-// bracket, but what lies inside it is not checked, and neither is the
-// text of numbers and literals. The error names the byte of the fault.
-//
-// It walks the line once without allocating; record.ValidJSON checks the
-// whole document at about half the speed.
-func CheckObject(doc []byte) error {
-	i := skipSpace(doc, 0)
-	if i >= len(doc) || doc[i] != '{' {
-		return &errSyntax{i}
-	}
-	close := skipSpace(doc, i+1)
-	if close >= len(doc) || doc[close] != '}' {
-		var err error
-		if close, err = skipMembers(doc, i+1); err != nil {
-			return err
-		}
-	}
-	if end := skipSpace(doc, close+1); end != len(doc) {
-		return &errSyntax{end}
-	}
-	return nil
-}
+// onRootCheck, when set, is called at each walk of the root's members
+// to its end; tests count the walks with it.
+var onRootCheck func()
 
 // member is the result of looking up one key in a container.
 type member struct {
@@ -197,36 +142,36 @@ type member struct {
 // gjson, it takes the first member of that name.
 func objectMember(doc []byte, i int, key string) (member, error) {
 	prevEnd := -1 // end of the previous member's value
-	i = skipSpace(doc, i+1)
+	i = jsonscan.SkipSpace(doc, i+1)
 	if i < len(doc) && doc[i] == '}' {
 		return member{missing: true, close: i, empty: true}, nil
 	}
 	for {
 		if i >= len(doc) || doc[i] != '"' {
-			return member{}, &errSyntax{i}
+			return member{}, &jsonscan.SyntaxError{Offset: i}
 		}
 		keyFrom := i
-		keyTo, escaped, err := scanString(doc, i)
+		keyTo, escaped, err := jsonscan.ScanString(doc, i)
 		if err != nil {
 			return member{}, err
 		}
-		i = skipSpace(doc, keyTo)
+		i = jsonscan.SkipSpace(doc, keyTo)
 		if i >= len(doc) || doc[i] != ':' {
-			return member{}, &errSyntax{i}
+			return member{}, &jsonscan.SyntaxError{Offset: i}
 		}
-		from := skipSpace(doc, i+1)
+		from := jsonscan.SkipSpace(doc, i+1)
 		var to int
 		if from < len(doc) && doc[from] == '"' {
-			to, _, err = scanString(doc, from)
+			to, err = jsonscan.SkipString(doc, from)
 		} else {
-			to, err = skipValue(doc, from)
+			to, err = jsonscan.SkipValue(doc, from)
 		}
 		if err != nil {
 			return member{}, err
 		}
-		next := skipSpace(doc, to)
+		next := jsonscan.SkipSpace(doc, to)
 		if next >= len(doc) || (doc[next] != ',' && doc[next] != '}') {
-			return member{}, &errSyntax{next}
+			return member{}, &jsonscan.SyntaxError{Offset: next}
 		}
 
 		if (escaped || keyTo-keyFrom-2 == len(key)) && keyEquals(doc[keyFrom+1:keyTo-1], escaped, key) {
@@ -238,7 +183,7 @@ func objectMember(doc []byte, i int, key string) (member, error) {
 				m.cutFrom, m.cutTo = prevEnd, to
 			case doc[next] == ',':
 				// The first of several: cut up to the next key.
-				m.cutFrom, m.cutTo = keyFrom, skipSpace(doc, next+1)
+				m.cutFrom, m.cutTo = keyFrom, jsonscan.SkipSpace(doc, next+1)
 			default:
 				m.cutFrom, m.cutTo = keyFrom, to
 			}
@@ -249,7 +194,7 @@ func objectMember(doc []byte, i int, key string) (member, error) {
 			return member{missing: true, close: next}, nil
 		}
 		prevEnd = to
-		i = skipSpace(doc, next+1)
+		i = jsonscan.SkipSpace(doc, next+1)
 	}
 }
 
@@ -258,19 +203,19 @@ func objectMember(doc []byte, i int, key string) (member, error) {
 func arrayElement(doc []byte, i int, key string) (member, error) {
 	want, isIndex := arrayIndex(key)
 	prevEnd := -1
-	i = skipSpace(doc, i+1)
+	i = jsonscan.SkipSpace(doc, i+1)
 	if i < len(doc) && doc[i] == ']' {
 		return member{missing: true, close: i, empty: true}, nil
 	}
 	for n := 0; ; n++ {
 		from := i
-		to, err := skipValue(doc, from)
+		to, err := jsonscan.SkipValue(doc, from)
 		if err != nil {
 			return member{}, err
 		}
-		next := skipSpace(doc, to)
+		next := jsonscan.SkipSpace(doc, to)
 		if next >= len(doc) || (doc[next] != ',' && doc[next] != ']') {
-			return member{}, &errSyntax{next}
+			return member{}, &jsonscan.SyntaxError{Offset: next}
 		}
 		if isIndex && n == want {
 			m := member{from: from, to: to}
@@ -278,7 +223,7 @@ func arrayElement(doc []byte, i int, key string) (member, error) {
 			case prevEnd >= 0:
 				m.cutFrom, m.cutTo = prevEnd, to
 			case doc[next] == ',':
-				m.cutFrom, m.cutTo = from, skipSpace(doc, next+1)
+				m.cutFrom, m.cutTo = from, jsonscan.SkipSpace(doc, next+1)
 			default:
 				m.cutFrom, m.cutTo = from, to
 			}
@@ -288,7 +233,7 @@ func arrayElement(doc []byte, i int, key string) (member, error) {
 			return member{missing: true, close: next, count: n + 1}, nil
 		}
 		prevEnd = to
-		i = skipSpace(doc, next+1)
+		i = jsonscan.SkipSpace(doc, next+1)
 	}
 }
 
@@ -304,105 +249,4 @@ func keyEquals(raw []byte, escaped bool, key string) bool {
 	}
 	// A key written with escapes is rare; decoding it allocates.
 	return gjson.Parse(`"`+field.String(raw)+`"`).Str == key
-}
-
-func skipSpace(doc []byte, i int) int {
-	// Most bytes are above ' ', which ends the loop after one compare.
-	for i < len(doc) && doc[i] <= ' ' && isSpace(doc[i]) {
-		i++
-	}
-	return i
-}
-
-// Masks for finding a quote or a backslash in 8 bytes at once: the
-// classic "has a zero byte" test applied to the bytes xor'ed with '"' and
-// '\\'. The lowest flagged byte is exact; bytes above it may be flagged
-// falsely, which the scan never looks at.
-const (
-	swarOnes   = 0x0101010101010101
-	swarHigh   = 0x8080808080808080
-	swarQuote  = 0x2222222222222222
-	swarEscape = 0x5c5c5c5c5c5c5c5c
-)
-
-func quoteOrEscape(v uint64) uint64 {
-	q := v ^ swarQuote
-	e := v ^ swarEscape
-	return ((q-swarOnes)&^q | (e-swarOnes)&^e) & swarHigh
-}
-
-// skipString returns the index after the string that opens at doc[i].
-func skipString(doc []byte, i int) (int, error) {
-	end, _, err := scanString(doc, i)
-	return end, err
-}
-
-// scanString returns the index after the string that opens at doc[i],
-// and whether the string has escapes.
-func scanString(doc []byte, i int) (end int, escaped bool, err error) {
-	start := i
-	i++
-	for i < len(doc) {
-		if i+8 <= len(doc) {
-			m := quoteOrEscape(binary.LittleEndian.Uint64(doc[i:]))
-			if m == 0 {
-				i += 8
-				continue
-			}
-			i += bits.TrailingZeros64(m) >> 3
-		}
-		switch doc[i] {
-		case '"':
-			return i + 1, escaped, nil
-		case '\\':
-			escaped = true
-			i += 2
-		default:
-			i++
-		}
-	}
-	return 0, false, &errSyntax{start}
-}
-
-// delimiter marks the bytes that end a number or a literal.
-var delimiter = [256]bool{',': true, '}': true, ']': true, ' ': true, '\t': true, '\n': true, '\r': true}
-
-// skipValue returns the index after the JSON value that starts at doc[i].
-// Containers are matched by depth, strings by their closing quote, and
-// other values run to the next delimiter; their text is not checked.
-func skipValue(doc []byte, i int) (int, error) {
-	if i >= len(doc) {
-		return 0, &errSyntax{i}
-	}
-	switch doc[i] {
-	case '"':
-		return skipString(doc, i)
-	case '{', '[':
-		depth := 0
-		for j := i; j < len(doc); j++ {
-			switch doc[j] {
-			case '"':
-				end, err := skipString(doc, j)
-				if err != nil {
-					return 0, err
-				}
-				j = end - 1
-			case '{', '[':
-				depth++
-			case '}', ']':
-				depth--
-				if depth == 0 {
-					return j + 1, nil
-				}
-			}
-		}
-		return 0, &errSyntax{i}
-	case ',', ':', '}', ']':
-		return 0, &errSyntax{i}
-	}
-	j := i + 1
-	for j < len(doc) && !delimiter[doc[j]] {
-		j++
-	}
-	return j, nil
 }

@@ -52,9 +52,9 @@ func newTarget(p *field.Path) *target {
 }
 
 // get returns the raw JSON value of the field in doc, and whether it
-// exists.
-func (t *target) get(doc []byte) (string, bool, error) {
-	loc, err := locate(doc, t.keys)
+// exists. rootChecked is locate's flag, shared by a record's edits.
+func (t *target) get(doc []byte, rootChecked *bool) (string, bool, error) {
+	loc, err := locate(doc, t.keys, rootChecked)
 	if err != nil || !loc.found {
 		return "", false, err
 	}
@@ -63,8 +63,8 @@ func (t *target) get(doc []byte) (string, bool, error) {
 
 // set appends to dst the document doc with the field set to raw, which
 // must be one JSON value, and returns the extended dst.
-func (t *target) set(dst, doc, raw []byte) ([]byte, error) {
-	loc, err := locate(doc, t.keys)
+func (t *target) set(dst, doc, raw []byte, rootChecked *bool) ([]byte, error) {
+	loc, err := locate(doc, t.keys, rootChecked)
 	if err != nil {
 		return nil, err
 	}
@@ -113,8 +113,8 @@ func (t *target) notObject(doc []byte, loc location) error {
 // delete appends to dst the document doc without the field and returns
 // the extended dst, or returns doc itself and false when the field is
 // missing.
-func (t *target) delete(dst, doc []byte) ([]byte, bool, error) {
-	loc, err := locate(doc, t.keys)
+func (t *target) delete(dst, doc []byte, rootChecked *bool) ([]byte, bool, error) {
+	loc, err := locate(doc, t.keys, rootChecked)
 	if err != nil {
 		return doc, false, err
 	}
@@ -122,7 +122,7 @@ func (t *target) delete(dst, doc []byte) ([]byte, bool, error) {
 	if !loc.found && t.keys[last] == "-1" && loc.depth == last && loc.kind == '[' && loc.count > 0 {
 		// As in sjson, deleting index -1 deletes the last element.
 		keys := append(t.keys[:last:last], strconv.Itoa(loc.count-1))
-		if loc, err = locate(doc, keys); err != nil {
+		if loc, err = locate(doc, keys, rootChecked); err != nil {
 			return doc, false, err
 		}
 	}

@@ -64,7 +64,7 @@ func TestTargetSet(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			tgt := mustTarget(t, tc.path)
-			got, err := tgt.set(nil, []byte(tc.doc), []byte(tc.raw))
+			got, err := tgt.set(nil, []byte(tc.doc), []byte(tc.raw), nil)
 			if err != nil {
 				t.Fatalf("set: %v", err)
 			}
@@ -91,7 +91,7 @@ func TestTargetSetErrors(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			tgt := mustTarget(t, tc.path)
-			_, err := tgt.set(nil, []byte(tc.doc), []byte("1"))
+			_, err := tgt.set(nil, []byte(tc.doc), []byte("1"), nil)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("set %s on %s: got error %v, want one containing %q", tc.path, tc.doc, err, tc.want)
 			}
@@ -119,7 +119,7 @@ func TestTargetDelete(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			tgt := mustTarget(t, tc.path)
-			got, changed, err := tgt.delete(nil, []byte(tc.doc))
+			got, changed, err := tgt.delete(nil, []byte(tc.doc), nil)
 			if err != nil {
 				t.Fatalf("delete: %v", err)
 			}
@@ -134,7 +134,7 @@ func TestTargetDelete(t *testing.T) {
 
 	for _, path := range []string{"x", "a.x", "a.b.c", "t.5"} {
 		doc := []byte(`{"a":{"b":1},"t":[1]}`)
-		got, changed, err := mustTarget(t, path).delete(nil, doc)
+		got, changed, err := mustTarget(t, path).delete(nil, doc, nil)
 		if err != nil || changed || string(got) != string(doc) {
 			t.Errorf("delete of missing %s: got %s, %v, %v; want the document unchanged", path, got, changed, err)
 		}
@@ -152,12 +152,12 @@ func TestTargetGet(t *testing.T) {
 		{"s", `"é"`},
 	}
 	for _, tc := range cases {
-		raw, found, err := mustTarget(t, tc.path).get(doc)
+		raw, found, err := mustTarget(t, tc.path).get(doc, nil)
 		if err != nil || !found || raw != tc.want {
 			t.Errorf("get %s: got %q, %v, %v; want %q", tc.path, raw, found, err, tc.want)
 		}
 	}
-	if _, found, _ := mustTarget(t, "a.z").get(doc); found {
+	if _, found, _ := mustTarget(t, "a.z").get(doc, nil); found {
 		t.Errorf("get of a missing field found something")
 	}
 }
@@ -267,7 +267,7 @@ func FuzzTargetAgainstSJSON(f *testing.F) {
 		rawJSON := gjson.Parse(raw).Raw
 
 		// set
-		got, err := tgt.set(nil, []byte(doc), []byte(rawJSON))
+		got, err := tgt.set(nil, []byte(doc), []byte(rawJSON), nil)
 		want, refErr := sjson.SetRawBytes([]byte(doc), tgt.sjson, []byte(rawJSON))
 		switch {
 		case err != nil && refErr != nil:
@@ -287,7 +287,7 @@ func FuzzTargetAgainstSJSON(f *testing.F) {
 		}
 
 		// delete
-		got, changed, err := tgt.delete(nil, []byte(doc))
+		got, changed, err := tgt.delete(nil, []byte(doc), nil)
 		if err != nil {
 			t.Fatalf("delete %q on %s: %v", path, doc, err)
 		}
@@ -303,7 +303,7 @@ func FuzzTargetAgainstSJSON(f *testing.F) {
 		}
 
 		// get
-		value, found, err := tgt.get([]byte(doc))
+		value, found, err := tgt.get([]byte(doc), nil)
 		ref := gjson.Get(doc, sjsonToGJSON(tgt))
 		if err != nil || found != ref.Exists() || (found && value != ref.Raw) {
 			t.Fatalf("get %q on %s: got %q, %v, %v; gjson %q", path, doc, value, found, err, ref.Raw)
@@ -334,11 +334,11 @@ func FuzzTargetMalformed(f *testing.F) {
 			return
 		}
 		tgt := newTarget(p)
-		out, err := tgt.set(nil, []byte(doc), []byte(`"x"`))
+		out, err := tgt.set(nil, []byte(doc), []byte(`"x"`), nil)
 		if err == nil && gjson.Valid(doc) && !gjson.ValidBytes(out) {
 			t.Fatalf("set %q on valid %s gave invalid %s", path, doc, out)
 		}
-		tgt.delete(nil, []byte(doc))
-		tgt.get([]byte(doc))
+		tgt.delete(nil, []byte(doc), nil)
+		tgt.get([]byte(doc), nil)
 	})
 }
