@@ -192,10 +192,15 @@ func (p *producer) run(ctx context.Context, signaled <-chan struct{}, stopAtFirs
 // read produces records from stdin until EOF, a failure under
 // --on-error fail, or stopping.
 func (p *producer) read(ctx context.Context) error {
+	warnedPretty := false
 	for {
 		rec, err := p.in.Next()
 		if errors.Is(err, io.EOF) {
 			return nil
+		}
+		if !warnedPretty && p.in.LooksPrettyPrinted() {
+			warnedPretty = true
+			slog.Warn("the input looks like pretty-printed JSON; each line becomes a record, so write it with jq -c or another compact form")
 		}
 		var lineErr *record.LineError
 		if errors.As(err, &lineErr) {
