@@ -60,6 +60,11 @@ func topicFrom(path *field.Path, rec *record.Record) (string, error) {
 	return "", &MissingFieldError{Flag: "--topic-from", Path: path.String()}
 }
 
+// CheckTopic returns an error for a name that Kafka does not accept as a
+// topic, as etl-kwrite checks its TOPIC argument. etl-pipe checks its
+// dead-letter topic with it.
+func CheckTopic(name string) error { return checkTopic(name) }
+
 // checkTopic returns an error for a name that Kafka does not accept as a
 // topic: empty, longer than 249 bytes, "." or "..", or with characters
 // other than ASCII letters, digits, '.', '_' and '-'.

@@ -324,3 +324,72 @@ func TestSIGTERMUnderLoad(t *testing.T) {
 		t.Errorf("the signal's log line does not give the timeout as 20s: %s", stderr)
 	}
 }
+
+// A reload of a paused pipeline starts the new one paused: the backlog
+// waits for a resume. A reload of a stopped pipeline keeps it stopped.
+func TestReloadKeepsPauseAndStop(t *testing.T) {
+	c := newCluster(t, "in")
+	produce(t, c, "in", 0, 100)
+	dir := t.TempDir()
+	cfgPath := filepath.Join(dir, "pipeline.yaml")
+	writeConfig(t, cfgPath, c, dir, "g-reload")
+
+	run := &RunCmd{configFlags: configFlags{File: cfgPath}}
+	env := cli.Env{Stdin: &bytes.Buffer{}, Stdout: &bytes.Buffer{}, Stderr: &bytes.Buffer{}}
+	load := func() (*plan.Plan, error) { return run.load(env) }
+	p, err := load()
+	if err != nil {
+		t.Fatalf("load: %v", err)
+	}
+	reg, metrics := newRegistry()
+	sup := newSupervisor(p, metrics, newLogger(io.Discard, "json", "info"), load)
+	srv := httptest.NewServer(admin.Handler(reg, sup))
+	defer srv.Close()
+	sup.mu.Lock()
+	sup.start()
+	sup.mu.Unlock()
+	defer sup.Shutdown()
+
+	waitFor := func(what string, cond func() bool) {
+		t.Helper()
+		deadline := time.Now().Add(20 * time.Second)
+		for !cond() {
+			if time.Now().After(deadline) {
+				_, st := call(t, srv, "GET", "/api/v1/status")
+				t.Fatalf("%s: not within 20s; status %v", what, st)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	waitFor("first records written", func() bool { return len(fileIDs(t, dir)) == 100 })
+
+	if code, st := call(t, srv, "POST", "/api/v1/pause"); code != 200 || st["state"] != "paused" {
+		t.Fatalf("pause = %d %v", code, st)
+	}
+	produce(t, c, "in", 100, 100)
+	if code, st := call(t, srv, "POST", "/api/v1/reload"); code != 200 || st["state"] != "paused" {
+		t.Errorf("reload while paused = %d %v, want 200 and state paused", code, st)
+	}
+	if code, _ := call(t, srv, "GET", "/readyz"); code != 503 {
+		t.Errorf("readyz after a reload while paused = %d, want 503", code)
+	}
+	_, st := call(t, srv, "GET", "/api/v1/status")
+	if !gjson.Get(mustJSON(st), "pipeline.paused").Bool() {
+		t.Errorf("the reloaded pipeline is not paused: status %v", st)
+	}
+	if n := gjson.Get(mustJSON(st), "pipeline.source_records").Int(); n != 0 {
+		t.Errorf("the reloaded pipeline read %d records while paused, want 0", n)
+	}
+
+	if code, st := call(t, srv, "POST", "/api/v1/resume"); code != 200 || st["state"] != "running" {
+		t.Fatalf("resume = %d %v", code, st)
+	}
+	waitFor("backlog after resume", func() bool { return len(fileIDs(t, dir)) == 200 })
+
+	if code, st := call(t, srv, "POST", "/api/v1/stop"); code != 200 || st["state"] != "stopped" {
+		t.Fatalf("stop = %d %v", code, st)
+	}
+	if code, st := call(t, srv, "POST", "/api/v1/reload"); code != 200 || st["state"] != "stopped" {
+		t.Errorf("reload while stopped = %d %v, want 200 and state stopped", code, st)
+	}
+}

@@ -3,6 +3,7 @@ package pipe
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -106,5 +107,87 @@ admin: "off"
 	}
 	if strings.Contains(stderr, "record sent to the dead-letter topic") {
 		t.Errorf("logged a record as sent that the broker refused:\n%s", stderr)
+	}
+}
+
+// A record that a Kafka output cannot route (no --key field, no
+// --topic-from field, an invalid topic in the field) goes to on_error
+// like a record a stage failed on, instead of stopping the pipeline.
+func TestOutputRoutingErrorsGoToOnError(t *testing.T) {
+	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(1, "oin", "oout"), kfake.AllowAutoTopicCreation())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	addr := strings.Join(c.ListenAddrs(), ",")
+	cl, err := kgo.NewClient(kgo.SeedBrokers(c.ListenAddrs()...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cl.ProduceSync(context.Background(),
+		&kgo.Record{Topic: "oin", Value: []byte(`{"name":"no id","to":"bad/topic"}`)},
+		&kgo.Record{Topic: "oin", Value: []byte(`{"id":7,"to":"oout"}`)},
+	).FirstErr(); err != nil {
+		t.Fatal(err)
+	}
+	cl.Close()
+
+	tests := []struct {
+		name     string
+		output   string
+		onError  string
+		wantErr  string // in the etl.error header of the dead letter
+		wantDead int
+	}{
+		{"missing key to dlq", "etl-kwrite oout --key id", "dlq:dlqO", `the record has no field "id" for --key`, 1},
+		{"missing key skipped", "etl-kwrite oout --key id", "skip", "", 0},
+		{"missing topic field to dlq", "etl-kwrite --topic-from id", "dlq:dlqT", `no field "id" for --topic-from`, 1},
+		{"invalid topic from a field to dlq", "etl-kwrite --topic-from to", "dlq:dlqV", `invalid topic "bad/topic"`, 1},
+	}
+	for i, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := t.TempDir() + "/route.yaml"
+			writeFile(t, cfg, fmt.Sprintf(`brokers: [%s]
+input: etl-kread oin -g gO%d -o beginning -e
+outputs: [%s]
+on_error: "%s"
+shutdown_timeout: 10s
+admin: "off"
+`, addr, i, tc.output, tc.onError))
+			_, stderr, code := runCmd(t, "", "run", "-c", cfg)
+			if code != 0 {
+				t.Fatalf("etl-pipe exited %d, want 0:\n%s", code, stderr)
+			}
+			if !strings.HasPrefix(tc.onError, "dlq:") {
+				return
+			}
+			dead := readTopic(t, c, strings.TrimPrefix(tc.onError, "dlq:"))
+			if len(dead) != tc.wantDead {
+				t.Fatalf("dead-letter topic holds %d records, want %d", len(dead), tc.wantDead)
+			}
+			headers := map[string]string{}
+			for _, h := range dead[0].Headers {
+				headers[h.Key] = string(h.Value)
+			}
+			if headers["etl.stage"] != "output" {
+				t.Errorf("etl.stage = %q, want output", headers["etl.stage"])
+			}
+			if !strings.Contains(headers["etl.error"], tc.wantErr) {
+				t.Errorf("etl.error = %q, want it to contain %q", headers["etl.error"], tc.wantErr)
+			}
+			if headers["etl.source.topic"] != "oin" || headers["etl.source.offset"] != "0" {
+				t.Errorf("source headers = %v, want topic oin offset 0", headers)
+			}
+		})
+	}
+
+	// The good record was produced once by each run that routes by id or
+	// by the to field: three of the four runs write to oout.
+	var ids []string
+	for _, r := range readTopic(t, c, "oout") {
+		ids = append(ids, string(r.Value))
+	}
+	if len(ids) != 3 {
+		t.Errorf("oout holds %d records, want the good record from 3 runs: %q", len(ids), ids)
 	}
 }

@@ -59,6 +59,40 @@ func TestLintReportsFileAndStageErrors(t *testing.T) {
 			code: 2,
 		},
 		{
+			name: "invalid dead-letter topic",
+			cmd:  "lint",
+			yaml: "brokers: [127.0.0.1:9]\nstages:\n  - etl-set ok=1\non_error: \"dlq:bad/topic\"\n",
+			want: []string{`4:1: on_error dlq:bad/topic: invalid topic "bad/topic": character '/'`},
+			code: 2,
+		},
+		{
+			name: "invalid dead-letter topic beside another error",
+			cmd:  "lint",
+			yaml: "procesors: 2\non_error: dlq:..\n",
+			want: []string{`1:1: unknown setting "procesors"`, `2:1: on_error dlq:..: invalid topic ".."`},
+			code: 2,
+		},
+		{
+			name: "dead-letter topic read by the input",
+			cmd:  "lint",
+			yaml: "brokers: [127.0.0.1:9]\ninput: etl-kread other lin -g g\non_error: dlq:lin\n",
+			want: []string{`3:1: on_error dlq:lin: the dead-letter topic "lin" is also the input topic "lin" (etl-kread at ` + "FILE" + `:2:8)`},
+			code: 2,
+		},
+		{
+			name: "dead-letter topic matched by the input pattern",
+			cmd:  "lint",
+			yaml: "brokers: [127.0.0.1:9]\ninput: etl-kread 'l.*' --regex -g g\non_error: dlq:lin\n",
+			want: []string{`3:1: on_error dlq:lin: the dead-letter topic "lin" matches the input pattern "l.*" (etl-kread at ` + "FILE" + `:2:8)`},
+			code: 2,
+		},
+		{
+			name: "dead-letter topic beside an input pattern",
+			cmd:  "lint",
+			yaml: "brokers: [127.0.0.1:9]\ninput: etl-kread 'l.*' --regex -g g\non_error: dlq:dead-lin\n",
+			code: 0,
+		},
+		{
 			name: "valid",
 			cmd:  "lint",
 			yaml: "stages:\n  - etl-set ok=1\n",
@@ -81,6 +115,7 @@ func TestLintReportsFileAndStageErrors(t *testing.T) {
 				t.Fatalf("got %d error lines, want %d:\n%s", len(lines), len(tc.want), stderr)
 			}
 			for i, want := range tc.want {
+				want = strings.ReplaceAll(want, "FILE", file)
 				if prefix := Name + ": " + file + ":" + want; !strings.HasPrefix(lines[i], prefix) {
 					t.Errorf("line %d = %q, want it to begin with %q", i+1, lines[i], prefix)
 				}

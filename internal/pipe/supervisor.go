@@ -58,9 +58,17 @@ func newSupervisor(p *plan.Plan, metrics *engine.Metrics, log *slog.Logger, load
 }
 
 // start runs the current plan. The caller holds s.mu.
-func (s *supervisor) start() {
+func (s *supervisor) start() { s.startRun(false) }
+
+// startRun runs the current plan, paused from the start when paused is
+// set, so that not one record is fetched before a resume. The caller
+// holds s.mu.
+func (s *supervisor) startRun(paused bool) {
 	ctx, cancel := context.WithCancel(context.Background())
 	eng := engine.New(s.plan.Spec, s.metrics, s.log)
+	if paused {
+		eng.Pause()
+	}
 	done := make(chan struct{})
 	s.eng, s.cancel, s.done, s.state, s.err, s.started = eng, cancel, done, stateRunning, nil, time.Now()
 
@@ -231,10 +239,13 @@ func (s *supervisor) Start() error {
 
 // Reload reads the configuration again. A valid one replaces the running
 // pipeline: the old one is stopped (drained and committed) and the new
-// one started. An invalid one is logged and changes nothing.
+// one started, paused if the old one was paused. A stopped pipeline stays
+// stopped with the new configuration. An invalid one is logged and
+// changes nothing.
 func (s *supervisor) Reload() error {
 	s.mu.Lock()
 	restartable, state := s.restartable, s.state
+	paused := state == stateRunning && s.eng != nil && s.eng.Status().Paused
 	s.mu.Unlock()
 	if !restartable {
 		return fmt.Errorf("reload: a pipeline that reads stdin cannot restart: %w", admin.ErrState)
@@ -263,8 +274,8 @@ func (s *supervisor) Reload() error {
 	s.plan = p
 	s.metrics.Reloads.WithLabelValues("ok").Inc()
 	if wasRunning || s.eng == nil {
-		s.start()
+		s.startRun(paused)
 	}
-	s.log.Info("configuration reloaded", "name", p.Config.Name)
+	s.log.Info("configuration reloaded", "name", p.Config.Name, "paused", paused)
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync/atomic"
 
 	"github.com/etelgo/etelgo/internal/pipe/output"
@@ -20,6 +21,10 @@ const (
 	HeaderSourceOffset    = "etl.source.offset"
 	HeaderSourceLine      = "etl.source.line"
 )
+
+// stageOutput is the stage named in the headers and logs of a record
+// that an output rejected or failed to deliver.
+const stageOutput = "output"
 
 // maxRecordWarnings is the number of per-record errors logged in full;
 // after it, one in every recordWarningEvery is.
@@ -93,10 +98,16 @@ func (e *Engine) warnRecord(msg string, f failure) {
 
 // deadLetter returns the record for the dead-letter topic: the failed
 // record's key, value, headers and timestamp, with headers naming the
-// error, the stage, and where the record was read.
+// error, the stage, and where the record was read. The error headers of
+// a record that was dead-lettered before are replaced, so that a record
+// read back from a dead-letter topic and failing again carries one set.
 func deadLetter(f failure) *record.Record {
 	dead := &record.Record{Value: f.rec.Value, Key: f.rec.Key, Timestamp: f.rec.Timestamp, HasMeta: true}
-	dead.Headers = append(dead.Headers, f.rec.Headers...)
+	for _, h := range f.rec.Headers {
+		if !isErrorHeader(h.Key) {
+			dead.Headers = append(dead.Headers, h)
+		}
+	}
 	dead.Headers = append(dead.Headers,
 		record.Header{Key: HeaderError, Value: []byte(f.err.Error())},
 		record.Header{Key: HeaderStage, Value: []byte(f.stage)},
@@ -111,6 +122,12 @@ func deadLetter(f failure) *record.Record {
 		dead.Headers = append(dead.Headers, record.Header{Key: HeaderSourceLine, Value: strconv.AppendInt(nil, src.Line, 10)})
 	}
 	return dead
+}
+
+// isErrorHeader reports whether key is one of the headers deadLetter
+// adds.
+func isErrorHeader(key string) bool {
+	return key == HeaderError || key == HeaderStage || strings.HasPrefix(key, "etl.source.")
 }
 
 // holder is what waits for a record's deliveries: a token in a Kafka
@@ -154,8 +171,11 @@ func failureOf(err error, rec, source *record.Record) (failure, bool) {
 		return failure{err: err, stage: stageErr.Stage, rec: rec, source: source}, true
 	}
 	var outErr *OutputError
-	if errors.As(err, &outErr) && errors.Is(err, record.ErrNewlineInValue) {
-		return failure{err: err, stage: outErr.Output, rec: rec, source: source}, true
+	var recErr *output.RecordError
+	if errors.As(err, &outErr) && (errors.Is(err, record.ErrNewlineInValue) || errors.As(err, &recErr)) {
+		// The error names the output; the header names the kind of step,
+		// as for a record that an output failed to deliver.
+		return failure{err: err, stage: stageOutput, rec: rec, source: source}, true
 	}
 	return failure{}, false
 }

@@ -94,7 +94,7 @@ func (t *token) Delivered(err error, failed *record.Record) {
 		e.fail(fmt.Errorf("%s: %w", src.Position(), err))
 		return
 	}
-	if ferr := e.handleFailure(context.Background(), failure{err: err, stage: "output", rec: failed, source: &src}, t); ferr != nil {
+	if ferr := e.handleFailure(context.Background(), failure{err: err, stage: stageOutput, rec: failed, source: &src}, t); ferr != nil {
 		e.fail(fmt.Errorf("%s: %w", src.Position(), ferr))
 		return
 	}

@@ -169,7 +169,7 @@ func (d *streamDone) Delivered(err error, failed *record.Record) {
 		d.e.fail(err)
 		return
 	}
-	if ferr := d.e.handleFailure(context.Background(), failure{err: err, stage: "output", rec: failed, source: failed}, nil); ferr != nil {
+	if ferr := d.e.handleFailure(context.Background(), failure{err: err, stage: stageOutput, rec: failed, source: failed}, nil); ferr != nil {
 		d.e.fail(ferr)
 	}
 }

@@ -103,11 +103,11 @@ func (k *Kafka) Write(ctx context.Context, rec *record.Record, done Done) error 
 	kafka.ToKgo(&p.kr, rec)
 	if err := k.route(&p.kr, rec); err != nil {
 		k.pool.Put(p)
-		return err
+		return &RecordError{Err: err}
 	}
 	if p.kr.Topic == "" {
 		k.pool.Put(p)
-		return fmt.Errorf("the record names no topic: give etl-kwrite a topic")
+		return &RecordError{Err: errors.New("the record names no topic: give etl-kwrite a topic")}
 	}
 	p.partition = p.kr.Partition
 	p.own()

@@ -22,14 +22,23 @@ type Done interface {
 	Delivered(err error, failed *record.Record)
 }
 
+// RecordError is an error of Write about one record alone, such as a
+// record without the field that routes it. The pipeline's on_error
+// handles it, and the output goes on with the next record.
+type RecordError struct{ Err error }
+
+func (e *RecordError) Error() string { return e.Err.Error() }
+func (e *RecordError) Unwrap() error { return e.Err }
+
 // Output is a destination that receives a pipeline's records.
 type Output interface {
 	// Name names the output in logs and metrics, such as kafka:orders.
 	Name() string
 	// Write copies rec and delivers it. Write may block while the
-	// output's own buffer is full. An error returned by Write is about
-	// this record alone (it cannot be encoded for this output), and done
-	// is then not called.
+	// output's own buffer is full. When Write returns an error, done is
+	// not called. A *RecordError or record.ErrNewlineInValue is about
+	// this record alone. ErrClosed and any other error are about the
+	// output.
 	Write(ctx context.Context, rec *record.Record, done Done) error
 	// Flush delivers what was written, calling the pending Dones, and
 	// waits at most until ctx ends.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"reflect"
+	"regexp"
 	"runtime"
 	"strings"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/etelgo/etelgo/internal/cli"
 	"github.com/etelgo/etelgo/internal/kafka"
 	"github.com/etelgo/etelgo/internal/kread"
+	"github.com/etelgo/etelgo/internal/kwrite"
 	"github.com/etelgo/etelgo/internal/pipe/config"
 	"github.com/etelgo/etelgo/internal/pipe/engine"
 	"github.com/etelgo/etelgo/internal/pipe/output"
@@ -88,6 +90,7 @@ func Build(cfg *config.Config, opts Options) (*Plan, error) {
 	if spec.Stdin != nil {
 		b.streamSettings(spec.Stdin)
 	}
+	b.checkDeadLetterTopic()
 	if !opts.Partial {
 		b.deadLetter(spec)
 		b.checkRun(spec)
@@ -323,9 +326,23 @@ func parseFormat(s string) record.Format {
 	return f
 }
 
+// checkDeadLetterTopic checks the name of the dead-letter topic as
+// etl-kwrite checks its TOPIC argument.
+func (b *builder) checkDeadLetterTopic() {
+	if b.cfg.OnError.Action != "dlq" {
+		return
+	}
+	if err := kwrite.CheckTopic(b.cfg.OnError.Topic); err != nil {
+		b.errs = append(b.errs, config.Errorf(b.cfg.Positions["on_error"], "on_error %s: %v", b.cfg.OnError, err))
+	}
+}
+
 // deadLetter builds the producer of the dead-letter topic.
 func (b *builder) deadLetter(spec *engine.Spec) {
 	if b.cfg.OnError.Action != "dlq" {
+		return
+	}
+	if b.readsDeadLetter(spec) {
 		return
 	}
 	var client []kgo.Opt
@@ -345,6 +362,37 @@ func (b *builder) deadLetter(spec *engine.Spec) {
 		Client: append(client, kgo.ClientID("etl-pipe"), kgo.RequiredAcks(kgo.AllISRAcks()), kgo.AllowAutoTopicCreation()),
 		Route:  output.FixedTopic(b.cfg.OnError.Topic),
 	}
+}
+
+// readsDeadLetter reports, and adds an error, when the input reads the
+// dead-letter topic: a record that fails again would be sent back to the
+// topic it came from and read again, forever.
+func (b *builder) readsDeadLetter(spec *engine.Spec) bool {
+	if spec.Kafka == nil || b.plan.Source == nil {
+		return false
+	}
+	topic := b.cfg.OnError.Topic
+	for i, t := range spec.Kafka.Topics {
+		read := t == topic
+		if spec.Kafka.Regex {
+			// kafkaSource anchored the pattern, and franz-go matches
+			// topics with Go's regexp too.
+			re, err := regexp.Compile(t)
+			read = err == nil && re.MatchString(topic)
+		}
+		if !read {
+			continue
+		}
+		input := fmt.Sprintf("is also the input topic %q", topic)
+		if spec.Kafka.Regex {
+			input = fmt.Sprintf("matches the input pattern %q", b.plan.Source.Command.(*kread.Command).Topics[i])
+		}
+		b.errs = append(b.errs, config.Errorf(b.cfg.Positions["on_error"],
+			"on_error %s: the dead-letter topic %q %s (%s at %s), so a record that fails again would be read back and loop forever; choose a dead-letter topic that the input does not read",
+			b.cfg.OnError, topic, input, config.SourceStage, b.plan.Source.Stage.Pos))
+		return true
+	}
+	return false
 }
 
 // checkRun checks the settings that depend on each other.
