@@ -43,6 +43,12 @@ type lane struct {
 	// reaches the broker after a newer one.
 	commitMu   sync.Mutex
 	commitDone sync.WaitGroup // the commit loop
+
+	// closing is set once the final commit of a shutdown is done and the
+	// client is being closed. Leaving the group then revokes every
+	// partition, and the revoke must not wait again for records that the
+	// closed outputs will never acknowledge.
+	closing atomic.Bool
 }
 
 type topicPartition struct {
@@ -308,6 +314,7 @@ func (e *Engine) runKafka(ctx context.Context) error {
 				errs = append(errs, err)
 			}
 		}
+		l.closing.Store(true)
 		l.close()
 	}
 	stopFlush()
@@ -549,6 +556,10 @@ func (l *lane) revoked(ctx context.Context, _ *kgo.Client, revoked map[string][]
 	}
 	if l.e.bounds != nil {
 		l.e.bounds.Stop(revoked)
+	}
+	if l.closing.Load() {
+		l.forget(revoked, "partition revoked")
+		return
 	}
 	if l.e.spec.ExactlyOnce {
 		// The session aborts the transaction in flight; the offsets are
