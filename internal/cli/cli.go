@@ -55,8 +55,8 @@ type App struct {
 	Name string
 	// Summary is one line for the man page's NAME section.
 	Summary string
-	// Description is the help text shown under the usage line. It says
-	// what the binary reads, what it writes, and gives examples.
+	// Description is the help text shown under the usage line: what the
+	// binary reads and writes, with examples.
 	Description string
 	// New returns a fresh kong-tagged command struct with a Run method.
 	New func() any
@@ -179,8 +179,8 @@ func Report(name string, err error, stderr io.Writer) int {
 	return ExitFailure
 }
 
-// Run is what a cmd/etl-*/main.go calls: Main on the process's arguments
-// and standard streams, then os.Exit.
+// Run calls Main with the process's arguments and standard streams and
+// exits with its code. Each cmd/etl-*/main.go calls only this.
 func Run(app App) {
 	os.Exit(Main(app, os.Args[1:], Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}))
 }

@@ -72,7 +72,7 @@ func (c *Command) Run(env cli.Env) error {
 	// A write to a closed pipe must come back as EPIPE, which ends the
 	// run quietly, instead of killing the process with SIGPIPE.
 	signal.Ignore(syscall.SIGPIPE)
-	first, second, stopSignals := cli.DrainSignals()
+	first, second, stopSignals := stage.DrainSignals()
 	defer stopSignals()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -94,7 +94,7 @@ func (c *Command) Run(env cli.Env) error {
 
 // stopOnSignals cancels the run at the first SIGINT or SIGTERM, which
 // flushes and commits what was written, and exits the process at the
-// second. A write to a stdout that nobody reads blocks in the kernel and
+// second. A write to a stdout whose reader has stalled blocks in the kernel and
 // cannot be canceled, so the second signal is the way out; only offsets
 // of records already flushed were committed, so the next run of a group
 // skips nothing.

@@ -51,7 +51,7 @@ func (c *Command) Run(env cli.Env) error {
 		return err
 	}
 
-	signaled, ctx, stopSignals := cli.DrainSignals()
+	signaled, ctx, stopSignals := stage.DrainSignals()
 	defer stopSignals()
 
 	// franz-go reads a topic's batch limit when it first meets one of its
@@ -65,7 +65,7 @@ func (c *Command) Run(env cli.Env) error {
 	limits.connect(ctx, kadm.NewClient(cl))
 
 	p := newProducer(cfg, env, limits, cl)
-	return p.run(ctx, signaled, !cli.IsPipe(env.Stdin))
+	return p.run(ctx, signaled, !stage.IsPipe(env.Stdin))
 }
 
 // producer reads records and produces them.
@@ -131,7 +131,7 @@ func newProducer(cfg *config, env cli.Env, limits *batchLimits, cl *kgo.Client) 
 //
 // At the first signal, a producer that reads a pipe goes on to EOF, so
 // that it writes the lines that earlier stages of the pipeline have
-// already sent; the second signal (canceling ctx) stops reading. A
+// already sent. The second signal, which cancels ctx, stops reading. A
 // producer that reads a terminal or a file (stopAtFirst) stops at the
 // first signal.
 func (p *producer) run(ctx context.Context, signaled <-chan struct{}, stopAtFirst bool) error {

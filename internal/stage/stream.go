@@ -18,8 +18,9 @@ type StreamOptions struct {
 	Format        record.Format
 	Policy        Policy
 	MaxRecordSize int
-	// Logger receives one line per record passed under PolicyPass and the
-	// final counts. Nil means a text logger on stderr.
+	// Logger receives the per-record warnings of the skip and pass
+	// policies, at most maxWarnings of them. Nil means a text logger on
+	// stderr. The final counts go to stderr as one plain line.
 	Logger *slog.Logger
 }
 
@@ -249,12 +250,10 @@ func (*stoppedError) ExitCode() int { return 130 }
 // when in is not stdin.
 //
 // What the first signal does depends on stdin. Reading a pipe, the stage
-// goes on to EOF: a signal reaches every process of a shell pipeline at
-// once, the source stops and closes its stdout, and the lines it has
-// already sent (and may have committed) must still reach the end of the
-// pipeline. Reading a file, the stage stops after the current record.
-// Reading a terminal, it exits at once; the output was flushed before the
-// read that waits for the user. A second signal always exits at once.
+// goes on to EOF, as DrainSignals explains. Reading a file, the stage
+// stops after the current record. Reading a terminal, it exits at once,
+// because the output was flushed before the read that waits for the user.
+// A second signal always exits at once.
 func watchSignals(name string, in io.Reader, stderr io.Writer) (*atomic.Bool, func()) {
 	if in != io.Reader(os.Stdin) {
 		return nil, func() {}
@@ -267,30 +266,34 @@ func watchSignals(name string, in io.Reader, stderr io.Writer) (*atomic.Bool, fu
 	terminal := info.Mode()&os.ModeCharDevice != 0
 
 	var stop atomic.Bool
-	signals := make(chan os.Signal, 2)
-	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
+	first, second, stopSignals := DrainSignals()
 	done := make(chan struct{})
 	go func() {
-		count := 0
-		for {
+		select {
+		case <-first:
+		case <-done:
+			return
+		}
+		switch {
+		case terminal:
+			os.Exit(130)
+		case pipe:
+			fmt.Fprintf(stderr, "%s: finishing the lines already sent to stdin; interrupt again to stop now\n", name)
+		default:
+			stop.Store(true)
+		}
+		select {
+		case <-second.Done():
 			select {
-			case <-signals:
-				count++
-				switch {
-				case count > 1 || terminal:
-					os.Exit(130)
-				case pipe:
-					fmt.Fprintf(stderr, "%s: finishing the lines already sent to stdin; interrupt again to stop now\n", name)
-				default:
-					stop.Store(true)
-				}
 			case <-done:
-				return
+			default:
+				os.Exit(130)
 			}
+		case <-done:
 		}
 	}()
 	return &stop, func() {
-		signal.Stop(signals)
 		close(done)
+		stopSignals()
 	}
 }

@@ -1,4 +1,4 @@
-package cli
+package stage
 
 import (
 	"context"
@@ -7,17 +7,6 @@ import (
 	"os/signal"
 	"syscall"
 )
-
-// IsTerminal reports whether r is a terminal, such as the stdin of a
-// stage that a user types into.
-func IsTerminal(r io.Reader) bool {
-	f, ok := r.(*os.File)
-	if !ok {
-		return false
-	}
-	info, err := f.Stat()
-	return err == nil && info.Mode()&os.ModeCharDevice != 0
-}
 
 // IsPipe reports whether r is a pipe, such as the stdin of a stage in
 // the middle or at the end of a shell pipeline.
@@ -34,8 +23,8 @@ func IsPipe(r io.Reader) bool {
 // SIGTERM, and a channel closed by the first one.
 //
 // A stage in the middle or at the end of a shell pipeline uses it to stop
-// the way a pipeline stops: a signal reaches every process of the
-// pipeline at once (Ctrl-C, or kill on the process group), the source
+// the way a pipeline stops. A signal reaches every process of the
+// pipeline at once (Ctrl-C, or kill on the process group). The source
 // stops reading and closes its stdout, and each later stage finishes the
 // lines already sent to it, up to EOF. Stopping at the first signal
 // would lose records that the source has already committed. A second
