@@ -87,8 +87,8 @@ func checkTopic(name string) error {
 	return nil
 }
 
-// Router decides where each record goes, as etl-kwrite's TOPIC argument,
-// --topic-from, --key, --partition and --keep-partition say. etl-kwrite
+// Router decides where each record goes, following etl-kwrite's TOPIC
+// argument, --topic-from, --key, --partition and --keep-partition. etl-kwrite
 // and etl-pipe's Kafka outputs route with it. A Router does not change
 // after it is made, so workers may share one.
 type Router struct {
@@ -99,7 +99,7 @@ type Router struct {
 	keepPartition bool
 }
 
-// Route is where one record goes.
+// Route is the destination of one record: topic, key and partition.
 type Route struct {
 	// Topic points into the record when it comes from --topic-from:
 	// copy it before the record changes.

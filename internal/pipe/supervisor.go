@@ -99,7 +99,7 @@ func (s *supervisor) end() {
 	s.exitOnce.Do(func() { close(s.exit) })
 }
 
-// stopRun asks the running pipeline to stop and waits until it did.
+// stopRun requests the running pipeline to stop and waits until it has.
 func (s *supervisor) stopRun() error {
 	s.mu.Lock()
 	if s.eng == nil || s.state == stateStopped || s.state == stateFinished || s.state == stateFailed {

@@ -40,7 +40,7 @@ type failure struct {
 	// rec is the record to send to the dead-letter topic: the record as
 	// read for a stage error, the output's copy for an output error.
 	rec *record.Record
-	// source is where the record was read from, for the headers.
+	// source is the record as read from the input, for the headers.
 	source *record.Record
 }
 
@@ -130,7 +130,7 @@ func isErrorHeader(key string) bool {
 	return key == HeaderError || key == HeaderStage || strings.HasPrefix(key, "etl.source.")
 }
 
-// holder is what waits for a record's deliveries: a token in a Kafka
+// holder is the waiter for a record's deliveries: a token in a Kafka
 // pipeline.
 type holder interface {
 	hold()

@@ -1,7 +1,7 @@
 // Package output holds etl-pipe's outputs: Kafka topics, stdout, and
 // files that rotate by size and age. Every output copies the records it
-// is given, once, and tells through a Done when each one is delivered, so
-// that the delivery package can commit the offsets behind it.
+// is given, once, and reports through a Done when each one is delivered,
+// so that the delivery package can commit the offsets behind it.
 package output
 
 import (
