@@ -77,6 +77,34 @@ func (p *Partition) Register(offsets []int64, epochs []int32) (first int64, ok b
 	return first, true
 }
 
+// Withdraw removes the last n records registered, starting at sequence
+// number first, when they were never handed on and so will never be
+// acknowledged: waiting for them would only hold back a drain. Their
+// offsets were never committable, so they are read again. It does
+// nothing unless those records are still the newest in the tracker.
+func (p *Partition) Withdraw(first int64, n int) {
+	p.mu.Lock()
+	if n <= 0 || first+int64(n) != p.next || first < p.base {
+		p.mu.Unlock()
+		return
+	}
+	p.count -= n
+	p.next = first
+	var drained chan struct{}
+	if p.count == 0 && p.drained != nil {
+		drained, p.drained = p.drained, nil
+	}
+	released := p.released
+	p.mu.Unlock()
+
+	if drained != nil {
+		close(drained)
+	}
+	if released != nil {
+		released(n)
+	}
+}
+
 // grow makes room for n more entries.
 func (p *Partition) grow(n int) {
 	if p.count+n <= len(p.ring) {

@@ -185,3 +185,44 @@ func waitFor(t *testing.T, cond func() bool) {
 		}
 	}
 }
+
+func TestPartitionWithdraw(t *testing.T) {
+	released := 0
+	p := NewPartition("t", 0, func(n int) { released += n })
+	p.Register([]int64{0, 1}, nil)
+	first, _ := p.Register([]int64{2, 3, 4}, nil)
+
+	// Records that were never handed to a worker leave the tracker, and
+	// a drain waits only for the others.
+	drained := p.Drained()
+	p.Withdraw(first, 3)
+	if p.InFlight() != 2 || released != 3 {
+		t.Fatalf("after withdraw: in flight %d, released %d; want 2, 3", p.InFlight(), released)
+	}
+	p.Ack(0)
+	p.Ack(1)
+	select {
+	case <-drained:
+	default:
+		t.Fatal("the drain still waits for withdrawn records")
+	}
+	if commit, _ := p.Committable(); commit != 2 {
+		t.Errorf("commit = %d, want 2: withdrawn records are read again", commit)
+	}
+
+	// The next registration reuses the withdrawn sequence numbers.
+	if again, _ := p.Register([]int64{2}, nil); again != first {
+		t.Errorf("next sequence = %d, want %d", again, first)
+	}
+	p.Ack(first)
+	if commit, _ := p.Committable(); commit != 3 {
+		t.Errorf("commit = %d, want 3", commit)
+	}
+
+	// Only the newest records can be withdrawn.
+	p.Register([]int64{3, 4}, nil)
+	p.Withdraw(first, 1)
+	if p.InFlight() != 2 {
+		t.Errorf("withdrawing records that are not the newest changed the tracker: in flight %d", p.InFlight())
+	}
+}

@@ -286,8 +286,12 @@ func (e *Engine) runKafka(ctx context.Context) error {
 	for _, w := range workers {
 		close(w.in)
 	}
+	// The drain ends a little before the shutdown timeout, so that the
+	// final commit still has time to save what was delivered.
 	shutdown, cancelShutdown := context.WithTimeout(context.Background(), e.spec.ShutdownTimeout)
 	defer cancelShutdown()
+	drain, cancelDrain := context.WithTimeout(shutdown, e.spec.ShutdownTimeout-commitReserve(e.spec.ShutdownTimeout))
+	defer cancelDrain()
 	drained := make(chan struct{})
 	go func() {
 		workersDone.Wait()
@@ -295,11 +299,11 @@ func (e *Engine) runKafka(ctx context.Context) error {
 	}()
 	select {
 	case <-drained:
-	case <-shutdown.Done():
+	case <-drain.Done():
 		e.log.Error("shutdown timed out while records were being processed", "timeout", e.spec.ShutdownTimeout.String())
 	}
 
-	closeErr := e.closeOutputs(shutdown, e.outputs)
+	closeErr := e.closeOutputs(drain, e.outputs)
 	var errs []error
 	for _, l := range lanes {
 		if l.txOut != nil {
@@ -309,7 +313,7 @@ func (e *Engine) runKafka(ctx context.Context) error {
 			// A periodic commit that readCtx cancelled in flight must end
 			// before the final one, which then commits what it left.
 			l.commitDone.Wait()
-			l.waitDrained(shutdown, nil)
+			l.waitDrained(drain, nil)
 			if err := l.commit(shutdown, nil); err != nil {
 				errs = append(errs, err)
 			}
@@ -324,6 +328,12 @@ func (e *Engine) runKafka(ctx context.Context) error {
 		errs = append(errs, closeErr)
 	}
 	return errors.Join(errs...)
+}
+
+// commitReserve is the part of the shutdown timeout kept for the final
+// commit.
+func commitReserve(timeout time.Duration) time.Duration {
+	return min(5*time.Second, timeout/4)
 }
 
 func (e *Engine) addCountsAll(workers []*worker) {
@@ -507,8 +517,13 @@ func (l *lane) dispatch(ctx context.Context, fetches kgo.Fetches, workers []*wor
 		select {
 		case w.in <- b:
 		case <-ctx.Done():
-			// The records stay registered and are never acknowledged, so
-			// nothing after them is committed; they are read again.
+			// Never handed on, the records leave the tracker, so that the
+			// drain does not wait for them; nothing from them on is
+			// committed, and they are read again.
+			part.Withdraw(first, n)
+			if b.txn != nil {
+				b.txn.finish(n)
+			}
 			err = ctx.Err()
 		}
 	})

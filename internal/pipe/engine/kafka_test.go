@@ -563,3 +563,71 @@ func TestKafkaCommitCancelledInFlight(t *testing.T) {
 		t.Errorf("committed offsets %v sum to %d, want 500", got, total)
 	}
 }
+
+// gateStage holds every record until its gate is closed.
+type gateStage struct{ gate chan struct{} }
+
+func (g gateStage) Process(rec *record.Record, emit stage.Emit) error {
+	<-g.gate
+	return emit(rec)
+}
+
+func TestKafkaStopWhileDispatchWaits(t *testing.T) {
+	c := newCluster(t, 2, "in", "out")
+	const rounds, per = 30, 20
+	for i := 0; i < rounds; i++ {
+		produceN(t, c, "in", i*per, per)
+	}
+
+	// One worker held by the gate: its queue fills, and the reader waits
+	// to hand it the next batch when the stop comes. That batch was never
+	// handed on, so the drain must not wait for it.
+	gate := make(chan struct{})
+	spec := kafkaSpec(c, "in", "out", "g-stop")
+	spec.Kafka.Client = append(spec.Kafka.Client, kgo.FetchMaxPartitionBytes(1), kgo.FetchMaxBytes(1))
+	spec.Stages = []Stage{{Name: "gate", Index: 1, Policy: stage.PolicyFail, Factory: func() (stage.Processor, error) {
+		return gateStage{gate}, nil
+	}}}
+	spec.Processors = 1
+	spec.Buffer = 100000
+	spec.ShutdownTimeout = 20 * time.Second
+
+	e := New(spec, nil, quietLogger())
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- e.Run(ctx) }()
+	last, still := int64(-1), 0
+	for still < 10 {
+		time.Sleep(30 * time.Millisecond)
+		if s := e.Status().Source; s > 0 && s == last {
+			still++
+		} else {
+			last, still = s, 0
+		}
+	}
+	cancel()
+	close(gate)
+
+	stopped := time.Now()
+	if err := <-done; err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	if waited := time.Since(stopped); waited > spec.ShutdownTimeout/2 {
+		t.Errorf("the stop waited %v: the drain waited for records never handed to a worker", waited)
+	}
+
+	// What was committed was delivered, and a second run reads the rest.
+	var total int64
+	for _, off := range committed(t, c, "g-stop", "in") {
+		total += off
+	}
+	out := consumeAll(t, c, "out", false)
+	if total > int64(len(out)) {
+		t.Errorf("committed %d offsets, only %d records were delivered", total, len(out))
+	}
+	e = New(kafkaSpec(c, "in", "out", "g-stop"), nil, quietLogger())
+	if err := runUntil(t, e, func() bool { return delivered(e, 0) >= rounds*per-total }); err != nil {
+		t.Fatalf("second run: %v", err)
+	}
+	checkAllIDs(t, consumeAll(t, c, "out", false), rounds*per)
+}
