@@ -5,12 +5,17 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/tidwall/gjson"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/etelgo/etelgo/internal/record"
+	"github.com/etelgo/etelgo/internal/stage"
 )
 
 // The crash test runs a pipeline in a child process, which is this test
@@ -20,6 +25,25 @@ const crashChildEnv = "ETL_PIPE_TEST_CRASH_CHILD"
 
 // crashExactlyOnceEnv makes the child run with exactly-once delivery.
 const crashExactlyOnceEnv = "ETL_PIPE_TEST_CRASH_EXACTLY_ONCE"
+
+// crashHoldEnv makes the child's last stage write the record with this
+// id and then wait forever, so that the child is killed with that
+// record produced in a transaction that never ends.
+const crashHoldEnv = "ETL_PIPE_TEST_CRASH_HOLD"
+
+// holdStage passes records on and stops for good after the record whose
+// id is hold.
+type holdStage struct{ hold int64 }
+
+func (h holdStage) Process(rec *record.Record, emit stage.Emit) error {
+	if err := emit(rec); err != nil {
+		return err
+	}
+	if gjson.GetBytes(rec.Value, "id").Int() == h.hold {
+		select {}
+	}
+	return nil
+}
 
 func TestMain(m *testing.M) {
 	if seeds := os.Getenv(crashChildEnv); seeds != "" {
@@ -54,6 +78,12 @@ func runCrashChild(seeds string) {
 		// A killed producer's open transaction blocks its partitions
 		// until the transaction times out or the restart fences it.
 		spec.Kafka.Client = append(spec.Kafka.Client, kgo.TransactionTimeout(2*time.Second))
+	}
+	if hold := os.Getenv(crashHoldEnv); hold != "" {
+		id, _ := strconv.ParseInt(hold, 10, 64)
+		spec.Stages = append(spec.Stages, Stage{Name: "hold", Index: 3, Factory: func() (stage.Processor, error) {
+			return holdStage{id}, nil
+		}})
 	}
 	err := New(spec, nil, quietLogger()).Run(context.Background())
 	fmt.Fprintln(os.Stderr, "crash child ended:", err)
@@ -131,19 +161,25 @@ func TestKillAndRestartExactlyOnce(t *testing.T) {
 	produceN(t, c, "in", 0, n)
 	eos := crashExactlyOnceEnv + "=1"
 
-	// SIGKILL in mid-stream, with transactions open, twice. Each restart
-	// uses the same transactional ID, which aborts the transaction the
-	// killed process left open.
-	for _, part := range []int{n / 4, n / 2} {
-		child := startChild(t, c, eos)
-		waitOutput(t, c, part)
-		child.Process.Kill()
-		child.Wait()
-	}
+	// SIGKILL in mid-stream, with transactions open. Each restart uses
+	// the same transactional ID, which aborts the transaction the killed
+	// process left open.
+	child := startChild(t, c, eos)
+	waitOutput(t, c, n/4)
+	child.Process.Kill()
+	child.Wait()
+
+	// Once more, killed for sure inside a transaction: the record with
+	// id hold is in the log, in a transaction that the kill leaves open.
+	const hold = n / 2
+	child = startChild(t, c, eos, fmt.Sprintf("%s=%d", crashHoldEnv, hold))
+	waitRecord(t, c, hold)
+	child.Process.Kill()
+	child.Wait()
 
 	// A third run goes on until every input offset was committed in a
 	// transaction.
-	child := startChild(t, c, eos)
+	child = startChild(t, c, eos)
 	deadline := time.Now().Add(60 * time.Second)
 	for {
 		var total int64
@@ -169,5 +205,41 @@ func TestKillAndRestartExactlyOnce(t *testing.T) {
 	}
 	checkAllIDs(t, out, n)
 	all := consumeAll(t, c, "out", false)
+	copies := 0
+	for _, r := range all {
+		if gjson.GetBytes(r.Value, "id").Int() == hold {
+			copies++
+		}
+	}
+	if copies < 2 {
+		t.Errorf("the log holds %d copies of record %d, want the aborted one and the committed one", copies, hold)
+	}
 	t.Logf("%d records in the log, %d of them committed: the rest were aborted by the kills", len(all), len(out))
+}
+
+// waitRecord waits until topic out holds the record with the given id,
+// committed or not.
+func waitRecord(t *testing.T, c *kfake.Cluster, id int64) {
+	t.Helper()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(c.ListenAddrs()...), kgo.ConsumeTopics("out"),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()), kgo.FetchIsolationLevel(kgo.ReadUncommitted()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for {
+		fs := cl.PollFetches(ctx)
+		if ctx.Err() != nil {
+			t.Fatalf("record %d is not in the output after 30s", id)
+		}
+		found := false
+		fs.EachRecord(func(r *kgo.Record) {
+			found = found || gjson.GetBytes(r.Value, "id").Int() == id
+		})
+		if found {
+			return
+		}
+	}
 }
