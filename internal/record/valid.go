@@ -1,6 +1,9 @@
 package record
 
-import "unicode/utf8"
+import (
+	"bytes"
+	"unicode/utf8"
+)
 
 // ValidJSON reports whether b is exactly one valid JSON value, optionally
 // surrounded by whitespace, whose strings are valid UTF-8. It is the
@@ -9,7 +12,44 @@ import "unicode/utf8"
 // Nesting is tracked on an explicit stack rather than by recursion, so a
 // line of a million opening brackets is rejected or accepted without
 // growing the goroutine stack.
-func ValidJSON(b []byte) bool {
+func ValidJSON(b []byte) bool { return validJSON(b, nil) }
+
+// ObjectIndex locates the members of a JSON object's root, so that an
+// edit can find a top-level key without walking the object again.
+// Offsets are byte indexes into the object's bytes.
+type ObjectIndex struct {
+	Members []Member
+	Close   int // the index of the root's closing brace
+}
+
+// Member is one member of an object: KeyFrom is the index of the key's
+// opening quote and KeyTo the index after its closing quote; ValueFrom
+// and ValueTo bound the raw value. Escaped is set when the key has
+// escapes, so that its raw bytes are not its text.
+type Member struct {
+	KeyFrom, KeyTo     int
+	ValueFrom, ValueTo int
+	Escaped            bool
+}
+
+// IndexEmbeddableObject reports whether v is an object that
+// IsEmbeddableJSON accepts, and when it is, fills idx with the root's
+// members in the order they are written. It checks v in the same single
+// pass as ValidJSON, and reuses idx's memory.
+func IndexEmbeddableObject(v []byte, idx *ObjectIndex) bool {
+	idx.Members = idx.Members[:0]
+	if len(v) < 2 || v[0] != '{' || v[len(v)-1] != '}' {
+		return false
+	}
+	if bytes.IndexByte(v, '\n') >= 0 || bytes.IndexByte(v, '\r') >= 0 {
+		return false
+	}
+	return validJSON(v, idx)
+}
+
+// validJSON is ValidJSON, which also fills idx with the root object's
+// members when idx is not nil.
+func validJSON(b []byte, idx *ObjectIndex) bool {
 	var stack []byte // '{' or '[' for each open container
 	var inline [32]byte
 	stack = inline[:0]
@@ -24,10 +64,20 @@ func ValidJSON(b []byte) bool {
 		case c == '{':
 			i = skipSpace(b, i+1)
 			if i < len(b) && b[i] == '}' {
+				if idx != nil && len(stack) == 0 {
+					idx.Close = i
+				}
 				i++
 				break
 			}
 			stack = append(stack, '{')
+			if idx != nil && len(stack) == 1 {
+				var ok bool
+				if i, ok = idx.member(b, i); !ok {
+					return false
+				}
+				continue
+			}
 			var ok bool
 			if i, ok = objectKey(b, i); !ok {
 				return false
@@ -73,6 +123,9 @@ func ValidJSON(b []byte) bool {
 		// A value ended before i: close containers or go to the next
 		// member or element.
 		for {
+			if idx != nil && len(stack) == 1 && len(idx.Members) > 0 {
+				idx.Members[len(idx.Members)-1].ValueTo = i
+			}
 			i = skipSpace(b, i)
 			if len(stack) == 0 {
 				return i == len(b)
@@ -86,13 +139,21 @@ func ValidJSON(b []byte) bool {
 				i = skipSpace(b, i+1)
 				if top == '{' {
 					var ok bool
-					if i, ok = objectKey(b, i); !ok {
+					if idx != nil && len(stack) == 1 {
+						i, ok = idx.member(b, i)
+					} else {
+						i, ok = objectKey(b, i)
+					}
+					if !ok {
 						return false
 					}
 				}
 				break
 			}
 			if (top == '{' && c == '}') || (top == '[' && c == ']') {
+				if idx != nil && len(stack) == 1 {
+					idx.Close = i
+				}
 				stack = stack[:len(stack)-1]
 				i++
 				continue
@@ -117,6 +178,40 @@ func objectKey(b []byte, i int) (int, bool) {
 		return i, false
 	}
 	return skipSpace(b, i+1), true
+}
+
+// member scans a root member's key and colon from i, like objectKey, and
+// adds the member to the index.
+func (idx *ObjectIndex) member(b []byte, i int) (int, bool) {
+	if i >= len(b) || b[i] != '"' {
+		return i, false
+	}
+	from := i
+
+	// Most keys are short ASCII without escapes: scan those here, and
+	// leave the rest to scanString.
+	to := i + 1
+	for to < len(b) && plainStringByte[b[to]] {
+		to++
+	}
+	escaped := false
+	if to < len(b) && b[to] == '"' {
+		to++
+	} else {
+		var ok bool
+		if to, ok = scanString(b, to); !ok {
+			return to, false
+		}
+		escaped = bytes.IndexByte(b[from+1:to-1], '\\') >= 0
+	}
+
+	i = skipSpace(b, to)
+	if i >= len(b) || b[i] != ':' {
+		return i, false
+	}
+	i = skipSpace(b, i+1)
+	idx.Members = append(idx.Members, Member{KeyFrom: from, KeyTo: to, ValueFrom: i, ValueTo: i, Escaped: escaped})
+	return i, true
 }
 
 func skipSpace(b []byte, i int) int {

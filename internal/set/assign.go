@@ -52,7 +52,7 @@ func (a *assign) applyValue(s *state) error {
 		return err
 	}
 	if a.dflt {
-		raw, found, err := a.tgt.get(s.rec.Value, &s.rootChecked)
+		raw, found, err := a.tgt.get(s.rec.Value, &s.root)
 		if err != nil {
 			return err
 		}
@@ -75,7 +75,7 @@ func (a *assign) applyValue(s *state) error {
 		}
 	}
 
-	out, err := a.tgt.set(s.spare(), s.rec.Value, raw, &s.rootChecked)
+	out, err := a.tgt.set(s.spare(), s.rec.Value, raw, &s.root)
 	if err != nil {
 		return err
 	}
@@ -172,7 +172,7 @@ func (f *fieldSource) json(s *state) ([]byte, bool, error) {
 		if !ready {
 			return nil, false, err
 		}
-		raw, found, err := f.tgt.get(s.rec.Value, &s.rootChecked)
+		raw, found, err := f.tgt.get(s.rec.Value, &s.root)
 		if !found || err != nil {
 			return nil, false, err
 		}
@@ -203,7 +203,7 @@ func (f *fieldSource) bytes(s *state) ([]byte, bool, error) {
 		if !ready {
 			return nil, false, err
 		}
-		raw, found, err := f.tgt.get(s.rec.Value, &s.rootChecked)
+		raw, found, err := f.tgt.get(s.rec.Value, &s.root)
 		if !found || err != nil {
 			return nil, false, err
 		}
@@ -232,7 +232,7 @@ func (m *moveSource) remove(s *state) error {
 	if m.tgt == nil {
 		return m.path.DeleteMeta(&s.rec)
 	}
-	out, changed, err := m.tgt.delete(s.spare(), s.rec.Value, &s.rootChecked)
+	out, changed, err := m.tgt.delete(s.spare(), s.rec.Value, &s.root)
 	if changed {
 		s.replace(out)
 	}
@@ -264,7 +264,7 @@ func (d *deleteOp) apply(s *state) error {
 		}
 		return nil
 	}
-	out, changed, err := d.tgt.delete(s.spare(), s.rec.Value, &s.rootChecked)
+	out, changed, err := d.tgt.delete(s.spare(), s.rec.Value, &s.root)
 	if err != nil {
 		return fmt.Errorf("edit %q: %w", d.arg, err)
 	}

@@ -97,6 +97,18 @@ func BenchmarkProcessValidate(b *testing.B) {
 	runProcessor(b, prog, lines, size)
 }
 
+// BenchmarkProcessKafkaRecords is two edits on records that carry
+// metadata, as etl-pipe and envelope streams hand them over: each value
+// is checked in full, and that check indexes the root's members.
+func BenchmarkProcessKafkaRecords(b *testing.B) {
+	lines, size := loadWikiticker(b)
+	prog, err := Compile([]string{"status=seen", "n:=1"}, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	runProcessorMeta(b, prog, lines, size, true)
+}
+
 func benchmarkEdits(b *testing.B, edits ...string) {
 	lines, size := loadWikiticker(b)
 	prog, err := Compile(edits, Options{})
@@ -107,6 +119,12 @@ func benchmarkEdits(b *testing.B, edits ...string) {
 }
 
 func runProcessor(b *testing.B, prog *Program, lines [][]byte, size int64) {
+	runProcessorMeta(b, prog, lines, size, false)
+}
+
+// runProcessorMeta runs prog on lines as plain lines, or as Kafka
+// records when meta is set.
+func runProcessorMeta(b *testing.B, prog *Program, lines [][]byte, size int64, meta bool) {
 	proc := prog.NewProcessor()
 	var out int
 	emit := func(rec *record.Record) error {
@@ -121,6 +139,9 @@ func runProcessor(b *testing.B, prog *Program, lines [][]byte, size int64) {
 	for range b.N {
 		for i, line := range lines {
 			rec = record.Record{Value: line, Line: int64(i + 1), Partition: -1, Offset: -1}
+			if meta {
+				rec = record.Record{Value: line, Topic: "in", Offset: int64(i), HasMeta: true}
+			}
 			if err := proc.Process(&rec, emit); err != nil {
 				b.Fatal(err)
 			}

@@ -92,10 +92,8 @@ type state struct {
 	rec   record.Record
 	kind  valueKind
 	plain bool // the record is a plain line
-	// rootChecked is set once the root object's member list is known to
-	// be sound: after the first edit's walk checked it (see locate), or
-	// from the start when the value was checked in full.
-	rootChecked bool
+	// root is what the edits know about the value's root object.
+	root rootState
 
 	bufs [2][]byte // value scratch buffers, used in turn
 	next int       // index of the spare buffer
@@ -129,11 +127,12 @@ func (s *state) begin(rec *record.Record, prog *Program) {
 		s.rec.Headers = s.hdrs[i]
 	}
 
+	s.root.indexed = false
 	if prog.usesValue {
-		s.kind = classify(rec, prog.validate)
+		s.kind = s.classify(rec, prog.validate)
 	}
 	// An envelope value and a line checked by validate are JSON in full.
-	s.rootChecked = rec.HasMeta || prog.validate
+	s.root.checked = rec.HasMeta || prog.validate
 }
 
 // classify decides what value edits do with rec's value.
@@ -143,16 +142,21 @@ func (s *state) begin(rec *record.Record, prog *Program) {
 // root's members (see locate). validate adds a full JSON check.
 // In an envelope stream, a value is JSON only when the envelope carried
 // it as raw JSON; text and bytes (value_text, value_b64) are not edited.
-func classify(rec *record.Record, validate bool) valueKind {
+// The full check of an object also indexes its root members.
+func (s *state) classify(rec *record.Record, validate bool) valueKind {
 	v := rec.Value
 	if rec.HasMeta {
 		switch {
 		case v == nil:
 			return valueSkipped
+		case len(v) > 0 && v[0] == '{':
+			if !record.IndexEmbeddableObject(v, &s.root.index) {
+				return valueSkipped
+			}
+			s.root.indexed = true
+			return valueObject
 		case !record.IsEmbeddableJSON(v):
 			return valueSkipped
-		case v[0] == '{':
-			return valueObject
 		}
 		return valueInvalid
 	}

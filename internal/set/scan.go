@@ -47,12 +47,13 @@ type location struct {
 // elements are addressed by decimal keys, as in gjson.
 //
 // The walk through the root also checks the root's members after the
-// one it finds, up to the closing brace, unless *rootChecked is set.
-// After that check it sets *rootChecked. The edits of one record share
-// the flag, so the root is walked to its end once per record: an edit
-// splices one whole value into a root that passed, and the result passes
-// too. A nil rootChecked checks every time.
-func locate(doc []byte, keys []string, rootChecked *bool) (location, error) {
+// one it finds, up to the closing brace, unless root.checked is set.
+// After that check it sets root.checked. The edits of one record share
+// the root state, so the root is walked to its end once per record: an
+// edit splices one whole value into a root that passed, and the result
+// passes too. When root holds an index of the root's members, the first
+// key is found there without walking. A nil root checks every time.
+func locate(doc []byte, keys []string, root *rootState) (location, error) {
 	var loc location
 	i := jsonscan.SkipSpace(doc, 0)
 	if i >= len(doc) || doc[i] != '{' {
@@ -66,10 +67,12 @@ func locate(doc []byte, keys []string, rootChecked *bool) (location, error) {
 	for depth, key := range keys {
 		var m member
 		var err error
-		switch doc[from] {
-		case '{':
+		switch {
+		case depth == 0 && root != nil && root.indexed:
+			m = root.lookup(doc, key)
+		case doc[from] == '{':
 			m, err = objectMember(doc, from, key)
-		case '[':
+		case doc[from] == '[':
 			m, err = arrayElement(doc, from, key)
 		default:
 			m.missing = true
@@ -77,15 +80,15 @@ func locate(doc []byte, keys []string, rootChecked *bool) (location, error) {
 		if err != nil {
 			return loc, err
 		}
-		if depth == 0 && (rootChecked == nil || !*rootChecked) {
+		if depth == 0 && (root == nil || !root.checked) {
 			// The root's members after the one found are walked too, so
 			// that a fault anywhere in the root's member list fails the
 			// record instead of passing through the edit.
 			if err := checkRootRest(doc, m); err != nil {
 				return loc, err
 			}
-			if rootChecked != nil {
-				*rootChecked = true
+			if root != nil {
+				root.checked = true
 			}
 		}
 		if m.missing {

@@ -24,7 +24,9 @@ type target struct {
 	text   string   // the path as written, for messages
 	keys   []string // unescaped keys, outermost first
 	member []byte   // `"last":`, for appending to the parent object
-	sjson  string   // the path in sjson's syntax
+	// escaped is set when member spells the key with escapes.
+	escaped bool
+	sjson   string // the path in sjson's syntax
 }
 
 func newTarget(p *field.Path) *target {
@@ -48,13 +50,14 @@ func newTarget(p *field.Path) *target {
 	t.sjson = spath.String()
 	t.member = appendJSONString(nil, keys[len(keys)-1])
 	t.member = append(t.member, ':')
+	t.escaped = strings.IndexByte(string(t.member), '\\') >= 0
 	return t
 }
 
 // get returns the raw JSON value of the field in doc, and whether it
-// exists. rootChecked is locate's flag, shared by a record's edits.
-func (t *target) get(doc []byte, rootChecked *bool) (string, bool, error) {
-	loc, err := locate(doc, t.keys, rootChecked)
+// exists. root is what the record's edits know about doc's root object.
+func (t *target) get(doc []byte, root *rootState) (string, bool, error) {
+	loc, err := locate(doc, t.keys, root)
 	if err != nil || !loc.found {
 		return "", false, err
 	}
@@ -62,13 +65,27 @@ func (t *target) get(doc []byte, rootChecked *bool) (string, bool, error) {
 }
 
 // set appends to dst the document doc with the field set to raw, which
-// must be one JSON value, and returns the extended dst.
-func (t *target) set(dst, doc, raw []byte, rootChecked *bool) ([]byte, error) {
-	loc, err := locate(doc, t.keys, rootChecked)
+// must be one JSON value without spaces around it, and returns the
+// extended dst. root then
+// describes the returned document.
+func (t *target) set(dst, doc, raw []byte, root *rootState) ([]byte, error) {
+	if len(t.keys) == 1 && root != nil && root.indexed {
+		// A top-level key of an indexed root: no walk at all.
+		m := root.lookup(doc, t.keys[0])
+		if !m.missing {
+			root.replaced(m.from, m.to, len(raw))
+			return splice(dst, doc, m.from, m.to, raw), nil
+		}
+		root.appended(!m.empty, t.member, t.escaped, len(raw))
+		return insert(dst, doc, m.close, !m.empty, t.member, raw), nil
+	}
+
+	loc, err := locate(doc, t.keys, root)
 	if err != nil {
 		return nil, err
 	}
 	if loc.found {
+		root.replaced(loc.from, loc.to, len(raw))
 		return splice(dst, doc, loc.from, loc.to, raw), nil
 	}
 
@@ -82,17 +99,32 @@ func (t *target) set(dst, doc, raw []byte, rootChecked *bool) ([]byte, error) {
 		return nil, t.notObject(doc, loc)
 	case loc.depth < last:
 		// Intermediate objects or arrays are missing: sjson builds them.
+		root.forget()
 		return t.slowSet(dst, doc, raw)
+	case loc.kind == '{' && loc.depth == 0:
+		root.appended(!loc.empty, t.member, t.escaped, len(raw))
+		return insert(dst, doc, loc.close, !loc.empty, t.member, raw), nil
 	case loc.kind == '{':
+		root.replaced(loc.close, loc.close, commaLen(!loc.empty)+len(t.member)+len(raw))
 		return insert(dst, doc, loc.close, !loc.empty, t.member, raw), nil
 	}
 
 	// The parent is an array: append when the index is the next one;
 	// sjson pads an index past the end with nulls.
 	if n, _ := arrayIndex(key); key == "-1" || n == loc.count {
+		root.replaced(loc.close, loc.close, commaLen(!loc.empty)+len(raw))
 		return insert(dst, doc, loc.close, !loc.empty, nil, raw), nil
 	}
+	root.forget()
 	return t.slowSet(dst, doc, raw)
+}
+
+// commaLen is the length of the comma that insert writes.
+func commaLen(comma bool) int {
+	if comma {
+		return 1
+	}
+	return 0
 }
 
 func (t *target) slowSet(dst, doc, raw []byte) ([]byte, error) {
@@ -112,9 +144,9 @@ func (t *target) notObject(doc []byte, loc location) error {
 
 // delete appends to dst the document doc without the field and returns
 // the extended dst, or returns doc itself and false when the field is
-// missing.
-func (t *target) delete(dst, doc []byte, rootChecked *bool) ([]byte, bool, error) {
-	loc, err := locate(doc, t.keys, rootChecked)
+// missing. root then describes the returned document.
+func (t *target) delete(dst, doc []byte, root *rootState) ([]byte, bool, error) {
+	loc, err := locate(doc, t.keys, root)
 	if err != nil {
 		return doc, false, err
 	}
@@ -122,12 +154,17 @@ func (t *target) delete(dst, doc []byte, rootChecked *bool) ([]byte, bool, error
 	if !loc.found && t.keys[last] == "-1" && loc.depth == last && loc.kind == '[' && loc.count > 0 {
 		// As in sjson, deleting index -1 deletes the last element.
 		keys := append(t.keys[:last:last], strconv.Itoa(loc.count-1))
-		if loc, err = locate(doc, keys, rootChecked); err != nil {
+		if loc, err = locate(doc, keys, root); err != nil {
 			return doc, false, err
 		}
 	}
 	if !loc.found {
 		return doc, false, nil
+	}
+	if last == 0 {
+		root.forget() // a root member went away
+	} else {
+		root.replaced(loc.cutFrom, loc.cutTo, 0)
 	}
 	dst = append(dst, doc[:loc.cutFrom]...)
 	return append(dst, doc[loc.cutTo:]...), true, nil

@@ -107,7 +107,7 @@ func (p *templatePart) lookup(s *state) (raw string, meta gjson.Result, found bo
 		if !ready {
 			return "", gjson.Result{}, false, err
 		}
-		raw, found, err := p.tgt.get(s.rec.Value, &s.rootChecked)
+		raw, found, err := p.tgt.get(s.rec.Value, &s.root)
 		return raw, gjson.Result{}, found, err
 	}
 	if err := s.needMeta(p.path); err != nil {
