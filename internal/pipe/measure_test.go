@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"testing"
@@ -66,7 +67,9 @@ func TestMeasureKafkaToKafka(t *testing.T) {
 	for i := range runs {
 		bare := fmt.Sprintf("out-bare-%d", i)
 		times["bare"] = append(times["bare"], timeIt(t, c, bare, n, func(ctx context.Context) {
-			bareCopy(ctx, t, c, fmt.Sprintf("bare-%d", i), bare)
+			pprof.Do(ctx, pprof.Labels("run", "bare"), func(ctx context.Context) {
+				bareCopy(ctx, t, c, fmt.Sprintf("bare-%d", i), bare)
+			})
 		}))
 		out := fmt.Sprintf("out-pipe-%d", i)
 		times["etl-pipe"] = append(times["etl-pipe"], timeIt(t, c, out, n, func(ctx context.Context) {
@@ -118,9 +121,18 @@ func measurePipe(ctx context.Context, t *testing.T, line string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := engine.New(p.Spec, nil, newLogger(&bytes.Buffer{}, "json", "error")).Run(ctx); err != nil {
-		t.Error(err)
+	// The label lets a CPU profile of this test tell the pipeline's
+	// goroutines from the broker's: go tool pprof -tagfocus run=pipe
+	// (or copy, or bare).
+	label := "copy"
+	if strings.Contains(line, "etl-set") {
+		label = "pipe"
 	}
+	pprof.Do(ctx, pprof.Labels("run", label), func(ctx context.Context) {
+		if err := engine.New(p.Spec, nil, newLogger(&bytes.Buffer{}, "json", "error")).Run(ctx); err != nil {
+			t.Error(err)
+		}
+	})
 }
 
 func measureProduce(t *testing.T, c *kfake.Cluster, n int) {

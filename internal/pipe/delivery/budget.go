@@ -16,12 +16,20 @@ type Budget struct {
 	waiting int           // Acquire calls waiting for changed, not yet woken
 	need    int           // the smallest request among them, as far as known
 	changed chan struct{} // closed and replaced when a waiting request may fit
+	onWait  func()        // called when a request starts to wait
 }
 
 // NewBudget returns a budget of max records.
 func NewBudget(max int) *Budget {
 	return &Budget{max: max, changed: make(chan struct{})}
 }
+
+// SetOnWait sets a function that Acquire calls, without holding any
+// lock, each time a request finds the budget spent and starts to wait.
+// Outputs that hold records back to batch them can then send them at
+// once: their acknowledgements are what frees the budget. Set it before
+// the budget is used.
+func (b *Budget) SetOnWait(f func()) { b.onWait = f }
 
 // Acquire takes n records from the budget, waiting until they fit or ctx
 // ends. A request larger than the whole budget waits for an empty budget
@@ -41,6 +49,9 @@ func (b *Budget) Acquire(ctx context.Context, n int) error {
 		b.waiting++
 		b.mu.Unlock()
 
+		if b.onWait != nil {
+			b.onWait()
+		}
 		select {
 		case <-changed:
 			// Release counted this reader out when it woke it.
@@ -76,6 +87,13 @@ func (b *Budget) Release(n int) {
 		b.waiting, b.need = 0, 0
 	}
 	b.mu.Unlock()
+}
+
+// Waiting reports whether a request waits for the budget.
+func (b *Budget) Waiting() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.waiting > 0
 }
 
 // Used returns the records in flight.

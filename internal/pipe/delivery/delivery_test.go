@@ -226,3 +226,30 @@ func TestPartitionWithdraw(t *testing.T) {
 		t.Errorf("withdrawing records that are not the newest changed the tracker: in flight %d", p.InFlight())
 	}
 }
+
+func TestBudgetOnWait(t *testing.T) {
+	b := NewBudget(10)
+	waits := make(chan bool, 4)
+	b.SetOnWait(func() { waits <- b.Waiting() })
+	if err := b.Acquire(context.Background(), 10); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-waits:
+		t.Fatal("OnWait called for a request that fit")
+	default:
+	}
+
+	done := make(chan error)
+	go func() { done <- b.Acquire(context.Background(), 5) }()
+	if waiting := <-waits; !waiting {
+		t.Error("Waiting() = false while a request waits")
+	}
+	b.Release(5)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if b.Waiting() {
+		t.Error("Waiting() = true after the request went through")
+	}
+}

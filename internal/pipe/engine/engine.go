@@ -46,6 +46,7 @@ type Engine struct {
 	lines   []*output.Lines
 	dlq     *output.Kafka
 	budget  *delivery.Budget
+	full    chan struct{} // signalled when a reader waits for the budget
 
 	// fatal holds the first error that stops the pipeline; stop cancels
 	// the reading side when it is set.
@@ -104,9 +105,10 @@ func New(spec *Spec, metrics *Metrics, log *slog.Logger) *Engine {
 	if spec.ShutdownTimeout <= 0 {
 		spec.ShutdownTimeout = 30 * time.Second
 	}
-	e := &Engine{spec: spec, metrics: metrics, log: log, resumed: make(chan struct{})}
+	e := &Engine{spec: spec, metrics: metrics, log: log, resumed: make(chan struct{}), full: make(chan struct{}, 1)}
 	e.stages = make([]StageCounts, len(spec.Stages))
 	e.budget = delivery.NewBudget(spec.Buffer)
+	e.budget.SetOnWait(e.bufferFull)
 	return e
 }
 
@@ -253,7 +255,10 @@ func (e *Engine) closeOutputs(ctx context.Context, outputs []output.Output) erro
 }
 
 // flushLines flushes stdout-like outputs every FlushInterval, which
-// delivers their records, until ctx ends.
+// delivers their records, until ctx ends. When the buffer is full and a
+// reader waits, it flushes them at once and nudges the outputs that
+// batch: lingering then would only hold back the acknowledgements that
+// free the buffer.
 func (e *Engine) flushLines(ctx context.Context) {
 	tick := time.NewTicker(e.spec.FlushInterval)
 	defer tick.Stop()
@@ -261,18 +266,60 @@ func (e *Engine) flushLines(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			return
-		case <-tick.C:
-			for _, l := range e.lines {
-				err := l.Flush(ctx)
-				switch {
-				case errors.Is(err, output.ErrClosed):
-					e.outputClosed(l.Name())
-				case err != nil:
-					e.fail(fmt.Errorf("write %s: %w", l.Name(), err))
+		case <-e.full:
+			// The records that fill the buffer may reach the outputs
+			// after the reader began to wait, so the outputs are nudged
+			// until it no longer waits.
+			for {
+				e.nudgeOutputs()
+				e.flushLinesNow(ctx)
+				if !e.budget.Waiting() {
+					break
+				}
+				select {
+				case <-ctx.Done():
+					return
+				case <-time.After(2 * time.Millisecond):
 				}
 			}
+		case <-tick.C:
+			e.flushLinesNow(ctx)
 			e.collectOutputStats()
 			e.metrics.BufferUsed.Set(float64(e.budget.Used()))
+		}
+	}
+}
+
+// flushLinesNow flushes the stdout-like outputs once.
+func (e *Engine) flushLinesNow(ctx context.Context) {
+	for _, l := range e.lines {
+		err := l.Flush(ctx)
+		switch {
+		case errors.Is(err, output.ErrClosed):
+			e.outputClosed(l.Name())
+		case err != nil:
+			e.fail(fmt.Errorf("write %s: %w", l.Name(), err))
+		}
+	}
+}
+
+// bufferFull is the budget's OnWait: it wakes flushLines without
+// blocking the reader.
+func (e *Engine) bufferFull() {
+	select {
+	case e.full <- struct{}{}:
+	default:
+	}
+}
+
+// nudgeOutputs nudges every output that batches.
+func (e *Engine) nudgeOutputs() {
+	e.statsMu.Lock()
+	all := e.allOutputs()
+	e.statsMu.Unlock()
+	for _, o := range all {
+		if n, ok := o.(output.Nudger); ok {
+			n.Nudge()
 		}
 	}
 }

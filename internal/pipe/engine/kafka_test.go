@@ -631,3 +631,45 @@ func TestKafkaStopWhileDispatchWaits(t *testing.T) {
 	}
 	checkAllIDs(t, consumeAll(t, c, "out", false), rounds*per)
 }
+
+// lockedBuffer is a bytes.Buffer that the test reads while the pipeline
+// writes to it.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) lines() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return bytes.Count(b.buf.Bytes(), []byte("\n"))
+}
+
+func TestFullBufferSendsWhatOutputsHold(t *testing.T) {
+	// The outputs hold records for a minute: the Kafka producer lingers,
+	// and stdout is flushed every minute. The buffer holds a tenth of the
+	// input, so the pipeline goes on only if a full buffer makes the
+	// outputs send what they hold at once.
+	c := newCluster(t, 2, "in", "out")
+	const n = 2000
+	produceN(t, c, "in", 0, n)
+	spec := kafkaSpec(c, "in", "out", "g-full")
+	sink := spec.Outputs[0].Kafka
+	sink.Client = append(sink.Client, kgo.ProducerLinger(time.Minute))
+	var stdout lockedBuffer
+	spec.Outputs = append(spec.Outputs, OutputSpec{Kind: OutputLines, Writer: &stdout, Name: "stdout", Format: record.FormatEnvelope})
+	spec.Buffer = n / 10
+	spec.FlushInterval = time.Minute
+
+	e := New(spec, nil, quietLogger())
+	if err := runUntil(t, e, func() bool { return delivered(e, 0) >= n && stdout.lines() >= n }); err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	checkAllIDs(t, consumeAll(t, c, "out", false), n)
+}

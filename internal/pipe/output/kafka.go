@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kerr"
@@ -46,6 +47,8 @@ type Kafka struct {
 	pool    sync.Pool
 	stats   Stats
 	pending sync.WaitGroup
+	// nudged is set while a flush started by Nudge runs.
+	nudged atomic.Bool
 }
 
 // KafkaOptions configure NewKafka.
@@ -213,6 +216,20 @@ func (k *Kafka) Flush(ctx context.Context) error {
 	case <-ctx.Done():
 		return fmt.Errorf("flush %s: %w", k.name, ctx.Err())
 	}
+}
+
+// Nudge sends the batches that the client lingers on, without waiting.
+// The client has no call for that alone: a flush in the background
+// does it, and until it returns, records produced meanwhile do not
+// linger either.
+func (k *Kafka) Nudge() {
+	if k.nudged.Swap(true) {
+		return
+	}
+	go func() {
+		defer k.nudged.Store(false)
+		k.cl.Flush(k.ctx)
+	}()
 }
 
 // Close flushes, then fails what is still pending and closes the client

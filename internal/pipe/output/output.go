@@ -49,6 +49,14 @@ type Output interface {
 	Stats() *Stats
 }
 
+// Nudger is an output that holds records back to send them in batches,
+// such as a Kafka producer that lingers. Nudge sends what it holds
+// without waiting, so that the acknowledgements come sooner; it does not
+// block. The pipeline nudges its outputs when its buffer is full.
+type Nudger interface {
+	Nudge()
+}
+
 // Stats are the counters of one output, read by the metrics.
 type Stats struct {
 	Written atomic.Int64 // records delivered
