@@ -57,7 +57,12 @@ func (e *env) toText(L *glua.LState, v glua.LValue) string {
 	if v == e.null {
 		return "null"
 	}
-	return L.ToStringMeta(v).String()
+	// A __tostring that returns a number is written as tostring writes it.
+	text := L.ToStringMeta(v)
+	if n, ok := text.(glua.LNumber); ok {
+		return formatNumber(float64(n))
+	}
+	return text.String()
 }
 
 func (e *env) tostring(L *glua.LState) int {

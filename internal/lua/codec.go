@@ -353,5 +353,8 @@ func keyText(k glua.LValue) string {
 	if s, ok := k.(glua.LString); ok {
 		return fmt.Sprintf("%q", string(s))
 	}
+	if b, ok := k.(glua.LBool); ok {
+		return b.String()
+	}
 	return typeName(k)
 }

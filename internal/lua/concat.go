@@ -199,7 +199,7 @@ func (e *env) openLoaders() {
 			}
 			s, ok := piece.(glua.LString)
 			if n, isNumber := piece.(glua.LNumber); isNumber {
-				s, ok = glua.LString(n.String()), true
+				s, ok = glua.LString(formatNumber(float64(n))), true
 			}
 			if !ok {
 				L.Push(glua.LNil)

@@ -52,6 +52,17 @@ type document struct {
 		r       gjson.Result
 		at      span
 	}
+
+	// elements caches the element spans of one array, so that a loop
+	// such as `for i = 1, #arr do f(arr[i]) end` scans the array once
+	// instead of once per index. It is filled by arrayLen, and by
+	// lookupIndex on the second lookup in the same array.
+	elements struct {
+		version uint64
+		arr     int  // start of the array whose spans are cached
+		filled  bool // spans holds the array's elements
+		spans   []span
+	}
 }
 
 // docState records whether buf was found to be JSON. The check runs once
@@ -105,6 +116,7 @@ func (d *document) root() (s span, kind byte, ok bool) {
 		end--
 	}
 	if start == end {
+		d.state = docNotJSON // an empty value, which field writes skip in an envelope
 		return span{}, 0, false
 	}
 
@@ -197,6 +209,20 @@ func (d *document) scanKey(obj span, key string) (gjson.Result, span, bool) {
 
 // lookupIndex finds element i (0-based) of the array at arr.
 func (d *document) lookupIndex(arr span, i int) (gjson.Result, span, bool) {
+	c := &d.elements
+	cached := c.version == d.version && c.arr == arr.start
+	if cached && !c.filled {
+		d.scanElements(arr) // a second lookup in this array: index it
+	}
+	if cached {
+		if i < 0 || i >= len(c.spans) {
+			return gjson.Result{}, span{}, false
+		}
+		at := c.spans[i]
+		return gjson.Parse(d.view(at)), at, true
+	}
+
+	c.version, c.arr, c.filled = d.version, arr.start, false
 	r := d.lookup(arr, strconv.Itoa(i))
 	if !r.Exists() || r.Index <= 0 {
 		return r, span{}, false
@@ -207,13 +233,24 @@ func (d *document) lookupIndex(arr span, i int) (gjson.Result, span, bool) {
 
 // arrayLen counts the elements of the array at arr.
 func (d *document) arrayLen(arr span) int {
-	n := 0
+	c := &d.elements
+	if !c.filled || c.version != d.version || c.arr != arr.start {
+		d.scanElements(arr)
+	}
+	return len(c.spans)
+}
+
+// scanElements fills the element cache with the spans of the array at arr.
+func (d *document) scanElements(arr span) {
+	c := &d.elements
+	c.version, c.arr, c.filled = d.version, arr.start, true
+	c.spans = c.spans[:0]
 	parsed := gjson.Result{Type: gjson.JSON, Raw: d.view(arr)}
-	parsed.ForEach(func(_, _ gjson.Result) bool {
-		n++
+	parsed.ForEach(func(_, v gjson.Result) bool {
+		start := arr.start + v.Index
+		c.spans = append(c.spans, span{start, start + len(v.Raw)})
 		return true
 	})
-	return n
 }
 
 // splice replaces buf[start:end] with the concatenation of parts, writing

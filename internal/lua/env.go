@@ -172,6 +172,7 @@ func (e *env) open() {
 	e.sandbox()
 	e.openBase()
 	e.openLoaders()
+	e.openText()
 	e.openValue(L)
 	e.openMeta(L)
 	e.openBigint(L)

@@ -64,7 +64,7 @@ func (e *env) openJSON(L *glua.LState) {
 			return 1
 		},
 		"decode": func(L *glua.LState) int {
-			v, err := e.decode(L, L.CheckString(1))
+			v, err := e.decode(L, e.checkText(L, 1))
 			if err != nil {
 				L.RaiseError("json.decode: %v", err)
 			}

@@ -307,7 +307,7 @@ func (e *env) headerValue(L *glua.LState, v glua.LValue) []byte {
 // name, as @headers.NAME paths do, or nil when missing or null.
 func (e *env) headersIndex(L *glua.LState) int {
 	m := e.checkHeaders(L)
-	name := L.CheckString(2)
+	name := e.checkText(L, 2)
 	for i := len(m.headers) - 1; i >= 0; i-- {
 		if m.headers[i].Key == name {
 			if m.headers[i].Value != nil {
@@ -326,7 +326,7 @@ func (e *env) headersIndex(L *glua.LState) int {
 // them all.
 func (e *env) headersNewIndex(L *glua.LState) int {
 	m := e.checkHeaders(L)
-	name := L.CheckString(2)
+	name := e.checkText(L, 2)
 	v := L.Get(3)
 	remove := v == glua.LNil
 

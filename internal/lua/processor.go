@@ -205,12 +205,24 @@ func isList(t *glua.LTable) bool {
 
 // collectList queues each element of a list of records.
 func (e *env) collectList(t *glua.LTable, copyNow bool) error {
-	n := t.Len()
-	count := 0
-	t.ForEach(func(_, _ glua.LValue) { count++ })
-	if count != n {
-		return fmt.Errorf("a list with gaps or keys other than 1..%d", n)
+	count, last := 0, 0
+	var bad glua.LValue
+	t.ForEach(func(k, _ glua.LValue) {
+		count++
+		i, ok := k.(glua.LNumber)
+		if !ok || float64(i) != float64(int(i)) || i < 1 {
+			bad = k
+			return
+		}
+		last = max(last, int(i))
+	})
+	if bad != nil {
+		return fmt.Errorf("a table with the key %s, which is neither a list of records (keys 1, 2, 3...) nor a JSON object (string keys)", keyText(bad))
 	}
+	if count != last {
+		return fmt.Errorf("a list with gaps (%d elements under keys up to %d): fill the gaps, or build the list with t[#t + 1] = r", count, last)
+	}
+	n := last
 	for i := 1; i <= n; i++ {
 		if err := e.collect(t.RawGetInt(i), false, copyNow); err != nil {
 			return fmt.Errorf("a list whose element %d is %w", i, err)

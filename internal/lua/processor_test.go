@@ -319,6 +319,8 @@ func TestValueEditsSkipped(t *testing.T) {
 		{"object text with a leading space", `rec.a = 2`, envelope([]byte(` {"a":1}`)), []string{` {"a":1}`}},
 		{"object text reads no field", `rec.z = 1; return tostring(rec.a)`, envelope([]byte(`{"a":1} `)), []string{"nil"}},
 		{"text null", `rec.a = 1`, envelope([]byte(`null`)), []string{`null`}},
+		{"empty envelope value", `rec.a = 1`, envelope([]byte{}), []string{``}},
+		{"spaces envelope value", `rec.a = 1`, envelope([]byte(" ")), []string{` `}},
 		{"blank plain line", `rec.x = 1`, &record.Record{Value: []byte("")}, []string{""}},
 		{"spaces plain line", `rec.x = 1`, &record.Record{Value: []byte("  ")}, []string{"  "}},
 		{"embedded object", `rec.z = 1`, envelope([]byte(`{"a":1}`)), []string{`{"a":1,"z":1}`}},

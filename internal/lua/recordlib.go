@@ -97,20 +97,23 @@ func (e *env) recordRaw(L *glua.LState) int {
 }
 
 // recordSetRaw replaces a record's whole value with the bytes of a
-// string, or makes it a tombstone for nil.
+// string (a number or bigint as its tostring text), or makes it a
+// tombstone for nil.
 func (e *env) recordSetRaw(L *glua.LState) int {
 	n := e.checkNode(L, 1)
 	if n.parent != nil {
 		L.ArgError(1, "record expected, got a value inside one ("+n.path()+")")
 	}
-	switch v := L.Get(2).(type) {
-	case *glua.LNilType:
+	v := L.Get(2)
+	if v == glua.LNil {
 		n.rec.doc.reset(nil)
-	case glua.LString:
-		n.rec.doc.setOwned([]byte(v))
-	default:
+		return 0
+	}
+	text, ok := textOf(v)
+	if !ok {
 		L.ArgError(2, "string or nil expected, got "+typeName(v))
 	}
+	n.rec.doc.setOwned([]byte(text))
 	return 0
 }
 

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -56,6 +57,7 @@ type Options struct {
 type Script struct {
 	opts  Options
 	proto *glua.FunctionProto
+	lines int // lines of the source, for messages
 }
 
 // inlinePrefix binds rec for inline code. It sits on the first line, so
@@ -107,7 +109,7 @@ func Compile(opts Options) (*Script, error) {
 		}
 		return nil, fmt.Errorf("compile %s: %w", opts.Name, err)
 	}
-	return &Script{opts: opts, proto: proto}, nil
+	return &Script{opts: opts, proto: proto, lines: strings.Count(opts.Source, "\n") + 1}, nil
 }
 
 // syntaxErrorOf turns a gopher-lua parse error into a SyntaxError with
@@ -184,15 +186,46 @@ func (e *env) scriptError(err error, expired bool) error {
 	trace := ""
 	var apiErr *glua.ApiError
 	if errors.As(err, &apiErr) {
-		msg = apiErr.Object.String()
+		msg = errorObjectText(apiErr.Object)
 		trace = apiErr.StackTrace
 	}
-	msg = strings.TrimSpace(msg)
+	msg = e.script.clampLine(strings.TrimSpace(msg))
 	if expired {
 		budget := e.script.opts.Timeout
 		msg = strings.Replace(msg, "context canceled", fmt.Sprintf("the script ran longer than its budget of %s per call (raise --timeout, or look for an endless loop)", budget), 1)
 	}
 	return &ScriptError{Message: msg, Traceback: trace, Timeout: expired}
+}
+
+// clampLine rewrites a message that names a line below the script's
+// last one so that it names the last line. gopher-lua places the return
+// that ends the main chunk one line below the code, so a time budget
+// that runs out there, after a long call into Go, would otherwise name a
+// line the script does not have.
+func (s *Script) clampLine(msg string) string {
+	rest, ok := strings.CutPrefix(msg, s.opts.Name+":")
+	if !ok {
+		return msg
+	}
+	digits, tail, ok := strings.Cut(rest, ":")
+	line, err := strconv.Atoi(digits)
+	if !ok || err != nil || line <= s.lines {
+		return msg
+	}
+	return s.opts.Name + ":" + strconv.Itoa(s.lines) + ":" + tail
+}
+
+// errorObjectText returns the message of a value raised by error(): the
+// text of a string, number or bigint, and otherwise a description, since
+// Lua adds no script position to a table raised as an error.
+func errorObjectText(v glua.LValue) string {
+	if s, ok := textOf(v); ok {
+		return s
+	}
+	if v == nil {
+		return "(error object is nil)"
+	}
+	return fmt.Sprintf("(error object is a %s value, not a string: raise a string such as error(\"bad record\") to get the script line)", typeName(v))
 }
 
 // readSource reads a script file.

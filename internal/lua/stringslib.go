@@ -3,7 +3,6 @@ package lua
 import (
 	"strings"
 
-	"github.com/tidwall/gjson"
 	glua "github.com/yuin/gopher-lua"
 )
 
@@ -23,9 +22,9 @@ import (
 func (e *env) openStrings(L *glua.LState) {
 	trim := func(cut func(string, string) string, space func(string) string) glua.LGFunction {
 		return func(L *glua.LState) int {
-			s := L.CheckString(1)
+			s := e.checkText(L, 1)
 			if L.GetTop() >= 2 && L.Get(2) != glua.LNil {
-				L.Push(glua.LString(cut(s, L.CheckString(2))))
+				L.Push(glua.LString(cut(s, e.checkText(L, 2))))
 				return 1
 			}
 			L.Push(glua.LString(space(s)))
@@ -34,7 +33,7 @@ func (e *env) openStrings(L *glua.LState) {
 	}
 	test := func(f func(string, string) bool) glua.LGFunction {
 		return func(L *glua.LState) int {
-			L.Push(glua.LBool(f(L.CheckString(1), L.CheckString(2))))
+			L.Push(glua.LBool(f(e.checkText(L, 1), e.checkText(L, 2))))
 			return 1
 		}
 	}
@@ -42,7 +41,7 @@ func (e *env) openStrings(L *glua.LState) {
 	lib := L.NewTable()
 	L.SetFuncs(lib, map[string]glua.LGFunction{
 		"split": func(L *glua.LState) int {
-			s, sep := L.CheckString(1), L.CheckString(2)
+			s, sep := e.checkText(L, 1), e.checkText(L, 2)
 			n := L.OptInt(3, -1)
 			if n == 0 {
 				n = -1
@@ -67,7 +66,7 @@ func (e *env) openStrings(L *glua.LState) {
 		"has_suffix": test(strings.HasSuffix),
 		"contains":   test(strings.Contains),
 		"replace": func(L *glua.LState) int {
-			s, old, repl := L.CheckString(1), L.CheckString(2), L.CheckString(3)
+			s, old, repl := e.checkText(L, 1), e.checkText(L, 2), e.checkText(L, 3)
 			L.Push(glua.LString(strings.Replace(s, old, repl, L.OptInt(4, -1))))
 			return 1
 		},
@@ -78,39 +77,29 @@ func (e *env) openStrings(L *glua.LState) {
 // join concatenates the elements of a table list or of an array inside a
 // record, with tostring's text for numbers, booleans and bigint.
 func (e *env) join(L *glua.LState) int {
-	sep := L.OptString(2, "")
-	var parts []string
-	add := func(i int, v glua.LValue) {
+	sep := e.optText(L, 2, "")
+	var items []glua.LValue
+	switch list := L.CheckAny(1).(type) {
+	case *glua.LTable:
+		for i := 1; i <= list.Len(); i++ {
+			items = append(items, list.RawGetInt(i))
+		}
+	case *glua.LUserData:
+		items = e.viewElements(L, 1)
+	default:
+		L.ArgError(1, "table or array expected, got "+typeName(list))
+	}
+
+	parts := make([]string, len(items))
+	for i, v := range items {
 		switch v.(type) {
 		case glua.LString, glua.LNumber, glua.LBool:
 		default:
 			if _, ok := isBig(v); !ok {
-				L.RaiseError("strings.join: element %d is a %s, not text", i, typeName(v))
+				L.RaiseError("strings.join: element %d is a %s, not text", i+1, typeName(v))
 			}
 		}
-		parts = append(parts, e.toText(L, v))
-	}
-
-	switch list := L.CheckAny(1).(type) {
-	case *glua.LTable:
-		for i := 1; i <= list.Len(); i++ {
-			add(i, list.RawGetInt(i))
-		}
-	case *glua.LUserData:
-		n := e.checkNode(L, 1)
-		at, kind, ok := n.resolve()
-		if !ok || kind != '[' {
-			L.ArgError(1, "array expected, got "+n.path()+", which is not an array")
-		}
-		i := 0
-		parsed := gjson.Result{Type: gjson.JSON, Raw: n.rec.doc.view(at)}
-		parsed.ForEach(func(_, r gjson.Result) bool {
-			i++
-			add(i, e.child(n, r, at, "", i-1, true))
-			return true
-		})
-	default:
-		L.ArgError(1, "table or array expected, got "+typeName(list))
+		parts[i] = e.toText(L, v)
 	}
 	L.Push(glua.LString(strings.Join(parts, sep)))
 	return 1

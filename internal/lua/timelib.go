@@ -28,7 +28,7 @@ const defaultTimeLayout = "2006-01-02T15:04:05.000Z07:00"
 func (e *env) openTime(L *glua.LState) {
 	zones := map[string]*time.Location{}
 	zoneArg := func(L *glua.LState, i int) *time.Location {
-		name := L.OptString(i, "UTC")
+		name := e.optText(L, i, "UTC")
 		if loc, ok := zones[name]; ok {
 			return loc
 		}
@@ -43,7 +43,7 @@ func (e *env) openTime(L *glua.LState) {
 		if L.Get(i) == glua.LNil {
 			return fallback
 		}
-		layout, err := goLayout(L.CheckString(i))
+		layout, err := goLayout(e.checkText(L, i))
 		if err != nil {
 			L.ArgError(i, err.Error())
 		}
@@ -57,14 +57,14 @@ func (e *env) openTime(L *glua.LState) {
 			return 1
 		},
 		"parse": func(L *glua.LState) int {
-			text := L.CheckString(1)
+			text := e.checkText(L, 1)
 			layout := layoutArg(L, 2, time.RFC3339Nano)
 			t, err := time.ParseInLocation(layout, text, zoneArg(L, 3))
 			if err != nil {
 				if L.Get(2) == glua.LNil {
 					L.RaiseError("time.parse: %q is not RFC 3339 time text such as 2024-05-01T12:30:00Z; pass a layout for other forms", text)
 				}
-				L.RaiseError("time.parse: %q does not match the layout %q", text, L.CheckString(2))
+				L.RaiseError("time.parse: %q does not match the layout %q", text, e.checkText(L, 2))
 			}
 			L.Push(glua.LNumber(t.UnixMilli()))
 			return 1
