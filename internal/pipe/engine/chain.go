@@ -3,6 +3,7 @@ package engine
 import (
 	"errors"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/etelgo/etelgo/internal/record"
@@ -220,6 +221,16 @@ func (c *chain) finish() error {
 		}
 	}
 	return nil
+}
+
+// close releases the processors that hold resources, such as Lua
+// states.
+func (c *chain) close() {
+	for _, l := range c.links {
+		if closer, ok := l.proc.(io.Closer); ok {
+			closer.Close()
+		}
+	}
 }
 
 // takeCounts returns the counts and latency samples gathered since the

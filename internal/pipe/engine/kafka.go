@@ -17,6 +17,7 @@ import (
 	"github.com/etelgo/etelgo/internal/pipe/delivery"
 	"github.com/etelgo/etelgo/internal/pipe/output"
 	"github.com/etelgo/etelgo/internal/record"
+	"github.com/etelgo/etelgo/internal/stage"
 )
 
 // lane is one consumer client with the partitions it was assigned. With
@@ -297,10 +298,15 @@ func (e *Engine) runKafka(ctx context.Context) error {
 		workersDone.Wait()
 		close(drained)
 	}()
+	workersIdle := false
 	select {
 	case <-drained:
+		workersIdle = true
 	case <-drain.Done():
 		e.log.Error("shutdown timed out while records were being processed", "timeout", e.spec.ShutdownTimeout.String())
+	}
+	if workersIdle {
+		e.finishStages(ctx, workers)
 	}
 
 	closeErr := e.closeOutputs(drain, e.outputs)
@@ -328,6 +334,50 @@ func (e *Engine) runKafka(ctx context.Context) error {
 		errs = append(errs, closeErr)
 	}
 	return errors.Join(errs...)
+}
+
+// finishStages runs the stages' Finish on every worker when a bounded
+// read reached its end, as the end of stdin does, and then releases the
+// processors. What Finish emits has no source offset: it is written to
+// the outputs without holding back a commit.
+//
+// NOTE: with exactly-once delivery, Finish is not called, because its
+// records would be produced outside any transaction.
+func (e *Engine) finishStages(ctx context.Context, workers []*worker) {
+	if e.inputEnded() && ctx.Err() == nil && !e.givenUp() && !e.spec.ExactlyOnce {
+		for _, w := range workers {
+			if err := w.finish(); err != nil {
+				e.fail(err)
+				break
+			}
+		}
+	}
+	for _, w := range workers {
+		w.chain.close()
+	}
+}
+
+// finish runs the chain's Finish, writing what it emits to the outputs.
+func (w *worker) finish() error {
+	done := &streamDone{e: w.e}
+	w.chain.sink = func(rec *record.Record) error {
+		for _, o := range w.e.outputs {
+			err := o.Write(w.ctx, rec, done)
+			if errors.Is(err, output.ErrClosed) {
+				w.e.outputClosed(o.Name())
+				return stage.ErrStop
+			}
+			if err != nil {
+				return &OutputError{Output: o.Name(), Err: err}
+			}
+		}
+		return nil
+	}
+	err := w.chain.finish()
+	if errors.Is(err, stage.ErrStop) {
+		return nil
+	}
+	return err
 }
 
 // commitReserve is the part of the shutdown timeout kept for the final

@@ -61,6 +61,7 @@ func (e *Engine) runStdin(ctx context.Context) error {
 		}
 	}
 	e.addCounts(c)
+	c.close()
 	stopFlush()
 
 	closeCtx, cancelClose := context.WithTimeout(context.Background(), e.spec.ShutdownTimeout)
