@@ -47,6 +47,9 @@ type supervisor struct {
 	exitOnce sync.Once
 	// restartable is false for a stdin input, which cannot be read twice.
 	restartable bool
+	// shuttingDown is set by Shutdown: from then on no pipeline starts,
+	// not even the one of a reload that was under way.
+	shuttingDown bool
 }
 
 func newSupervisor(p *plan.Plan, metrics *engine.Metrics, log *slog.Logger, load func() (*plan.Plan, error)) *supervisor {
@@ -119,6 +122,10 @@ func (s *supervisor) stopRun() error {
 
 // Shutdown stops the pipeline, for a signal, and makes Wait return.
 func (s *supervisor) Shutdown() {
+	s.mu.Lock()
+	s.shuttingDown = true
+	s.mu.Unlock()
+
 	err := s.stopRun()
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -229,6 +236,9 @@ func (s *supervisor) Start() error {
 	if s.state != stateStopped || s.eng == nil {
 		return fmt.Errorf("start: the pipeline is %s: %w", s.state, admin.ErrState)
 	}
+	if s.shuttingDown {
+		return fmt.Errorf("start: the process is shutting down: %w", admin.ErrState)
+	}
 	if !s.restartable {
 		return fmt.Errorf("start: a pipeline that reads stdin cannot start again: %w", admin.ErrState)
 	}
@@ -271,6 +281,12 @@ func (s *supervisor) Reload() error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.shuttingDown {
+		// A signal came while the old pipeline drained: the process
+		// ends, and the new configuration never runs.
+		s.log.Info("reload abandoned: the process is shutting down")
+		return fmt.Errorf("reload: the process is shutting down: %w", admin.ErrState)
+	}
 	s.plan = p
 	s.metrics.Reloads.WithLabelValues("ok").Inc()
 	if wasRunning || s.eng == nil {
