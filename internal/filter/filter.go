@@ -151,7 +151,7 @@ func (p *Processor) Process(rec *record.Record, emit stage.Emit) error {
 		}
 	}
 	view := rec
-	if rec.HasMeta && p.checkJSON && expr.IsContainer(rec.Value) && !record.IsEmbeddableJSON(rec.Value) {
+	if rec.HasMeta && p.checkJSON && expr.IsContainer(rec.Value) && !rec.ValueJSON && !record.IsEmbeddableJSON(rec.Value) {
 		p.noValue = *rec
 		p.noValue.Value = nil
 		view = &p.noValue

@@ -22,6 +22,7 @@ func FromKgo(dst *record.Record, src *kgo.Record) {
 	dst.Timestamp = src.Timestamp
 	dst.Line = 0
 	dst.HasMeta = true
+	dst.ValueJSON = false
 }
 
 // ToKgo fills dst with the value, key, headers and timestamp of src,

@@ -102,10 +102,15 @@ func (p *Processor) Process(rec *record.Record, emit stage.Emit) error {
 	// find nothing in a value that does not begin with { or [.
 	hideValue := false
 	if rec.HasMeta && !edit && expr.IsContainer(rec.Value) {
-		hideValue = p.prog.writesValue || !record.IsEmbeddableJSON(rec.Value)
+		hideValue = p.prog.writesValue || !(rec.ValueJSON || record.IsEmbeddableJSON(rec.Value))
 	}
 
 	p.out = *rec
+	if edit && rec.HasMeta {
+		// Checked in full by valueEditable; assignments splice numbers
+		// and strings into it, which keeps it embeddable JSON.
+		p.out.ValueJSON = true
+	}
 	p.turn = 1 - p.turn
 	p.meta[p.turn] = p.meta[p.turn][:0]
 	p.spare = 0
@@ -210,7 +215,7 @@ func valueEditable(rec *record.Record, validate bool) (bool, error) {
 		return true, nil
 	}
 
-	if !record.IsEmbeddableJSON(v) {
+	if !rec.ValueJSON && !record.IsEmbeddableJSON(v) {
 		return false, nil
 	}
 	if looksLikeObject {

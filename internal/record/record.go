@@ -37,6 +37,14 @@ type Record struct {
 	// Timestamp carry real metadata: true for records from Kafka and from
 	// envelope lines, false for plain lines.
 	HasMeta bool
+
+	// ValueJSON is set by a stage that checked Value in full and found
+	// embeddable JSON (see IsEmbeddableJSON), so that the stages after it
+	// in etl-pipe's chain need not check the same bytes again. Whoever
+	// replaces Value clears it, or keeps it only for bytes that are
+	// embeddable JSON too, such as the result of an edit that splices a
+	// JSON value into a checked object.
+	ValueJSON bool
 }
 
 // Header is one Kafka record header. A nil Value is a null header value.

@@ -149,11 +149,15 @@ func (s *state) classify(rec *record.Record, validate bool) valueKind {
 		switch {
 		case v == nil:
 			return valueSkipped
+		case len(v) > 0 && v[0] == '{' && rec.ValueJSON:
+			// Checked by an earlier stage: the edits walk the object.
+			return valueObject
 		case len(v) > 0 && v[0] == '{':
 			if !record.IndexEmbeddableObject(v, &s.root.index) {
 				return valueSkipped
 			}
 			s.root.indexed = true
+			s.rec.ValueJSON = true // and each edit keeps it so
 			return valueObject
 		case !record.IsEmbeddableJSON(v):
 			return valueSkipped
