@@ -248,6 +248,25 @@ func TestControlAPI(t *testing.T) {
 			t.Errorf("id %d written %d times after clean stops", id, n)
 		}
 	}
+
+	// Every partition that delivered records has a lag, refreshed while
+	// the pipeline runs.
+	waitFor("lag of every partition", func() bool {
+		_, exposition := call(t, srv, "GET", "/metrics")
+		return strings.Count(fmt.Sprint(exposition["text"]), "etl_pipe_consumer_lag_records{") == 3
+	})
+
+	// A pipeline stopped while paused starts again unpaused, and the
+	// paused gauge says so.
+	for _, action := range []string{"pause", "stop", "start"} {
+		if code, st := call(t, srv, "POST", "/api/v1/"+action); code != 200 {
+			t.Fatalf("%s = %d %v", action, code, st)
+		}
+	}
+	_, exposition = call(t, srv, "GET", "/metrics")
+	if text := fmt.Sprint(exposition["text"]); !strings.Contains(text, "etl_pipe_paused 0") {
+		t.Errorf("etl_pipe_paused after pause, stop and start is not 0:\n%s", text)
+	}
 }
 
 func mustJSON(v any) string {

@@ -67,3 +67,33 @@ func TestMetricsListedInDoc(t *testing.T) {
 		}
 	}
 }
+
+// TestMetricsBeforeFirstEvent checks that the counters with a fixed set
+// of labels are exported at zero before anything happened.
+func TestMetricsBeforeFirstEvent(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	engine.NewMetrics(reg)
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	series := map[string]bool{}
+	for _, f := range families {
+		for _, m := range f.GetMetric() {
+			var labels []string
+			for _, l := range m.GetLabel() {
+				labels = append(labels, l.GetName()+"="+l.GetValue())
+			}
+			series[f.GetName()+"{"+strings.Join(labels, ",")+"}"] = true
+		}
+	}
+	for _, want := range []string{
+		"etl_pipe_commits_total{result=ok}", "etl_pipe_commits_total{result=error}",
+		"etl_pipe_record_errors_total{action=skip}", "etl_pipe_record_errors_total{action=dlq}",
+		"etl_pipe_reloads_total{result=ok}", "etl_pipe_reloads_total{result=invalid}",
+	} {
+		if !series[want] {
+			t.Errorf("a fresh registry lacks %s", want)
+		}
+	}
+}

@@ -34,6 +34,7 @@ type Partition struct {
 	commit   int64 // offset to commit: one past the acknowledged prefix, or -1
 	epoch    int32 // leader epoch of the record before commit
 	hwm      int64 // high watermark seen in the last fetch, or -1
+	first    int64 // offset of the first record registered, or -1
 	revoked  bool
 	drained  chan struct{} // closed when count drops to zero, if someone waits
 	released func(n int)   // called with the number of entries that left the ring
@@ -49,7 +50,7 @@ type entry struct {
 // with the number of records that left the tracker each time its
 // committable prefix grows, so that a Budget can let more records in.
 func NewPartition(topic string, partition int32, released func(n int)) *Partition {
-	return &Partition{Topic: topic, Partition: partition, commit: -1, hwm: -1, released: released}
+	return &Partition{Topic: topic, Partition: partition, commit: -1, hwm: -1, first: -1, released: released}
 }
 
 // Register adds records with the given offsets, in fetch order, and
@@ -61,6 +62,9 @@ func (p *Partition) Register(offsets []int64, epochs []int32) (first int64, ok b
 	defer p.mu.Unlock()
 	if p.revoked {
 		return 0, false
+	}
+	if p.first < 0 && len(offsets) > 0 {
+		p.first = offsets[0]
 	}
 	p.grow(len(offsets))
 	for i, off := range offsets {
@@ -182,14 +186,21 @@ func (p *Partition) SetHighWatermark(hwm int64) {
 }
 
 // Lag returns the records between the committable offset and the high
-// watermark, or -1 when either is unknown.
+// watermark. Before the first acknowledgement it counts from the first
+// record registered, which no commit has passed yet. It is -1 before the
+// partition's first fetch with records.
 func (p *Partition) Lag() int64 {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.hwm < 0 || p.commit < 0 {
+	switch {
+	case p.hwm < 0:
 		return -1
+	case p.commit >= 0:
+		return max(0, p.hwm-p.commit)
+	case p.first >= 0:
+		return max(0, p.hwm-p.first)
 	}
-	return max(0, p.hwm-p.commit)
+	return -1
 }
 
 // Drained returns a channel that is closed once every registered record

@@ -119,7 +119,13 @@ func New(spec *Spec, metrics *Metrics, log *slog.Logger) *Engine {
 func (e *Engine) Run(ctx context.Context) error {
 	e.metrics.BufferCapacity.Set(float64(e.spec.Buffer))
 	e.metrics.Running.Set(1)
-	defer e.metrics.Running.Set(0)
+	e.pauseMu.Lock()
+	e.metrics.Paused.Set(boolGauge(e.paused))
+	e.pauseMu.Unlock()
+	defer func() {
+		e.metrics.Running.Set(0)
+		e.metrics.Paused.Set(0)
+	}()
 
 	var err error
 	switch {
@@ -286,6 +292,12 @@ func (e *Engine) flushLines(ctx context.Context) {
 			e.flushLinesNow(ctx)
 			e.collectOutputStats()
 			e.metrics.BufferUsed.Set(float64(e.budget.Used()))
+			e.statsMu.Lock()
+			lanes := e.lanes
+			e.statsMu.Unlock()
+			for _, l := range lanes {
+				l.updateLag()
+			}
 		}
 	}
 }
@@ -495,3 +507,10 @@ func (e *Engine) Status() Status {
 }
 
 func partitionLabel(p int32) string { return strconv.Itoa(int(p)) }
+
+func boolGauge(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}

@@ -761,9 +761,6 @@ func (l *lane) commit(ctx context.Context, only map[string][]int32) error {
 		if only != nil && !contains(only[key.topic], key.partition) {
 			continue
 		}
-		if lag := p.Lag(); lag >= 0 {
-			l.e.metrics.ConsumerLag.WithLabelValues(key.topic, partitionLabel(key.partition)).Set(float64(lag))
-		}
 		off, epoch := p.Committable()
 		if off < 0 || off <= l.committed[key] {
 			continue
@@ -820,6 +817,16 @@ func (l *lane) commit(ctx context.Context, only map[string][]int32) error {
 		return fmt.Errorf("commit offsets: %w", commitErr)
 	}
 	return nil
+}
+
+// updateLag sets the lag metric of each of the lane's partitions whose
+// lag is known.
+func (l *lane) updateLag() {
+	for _, p := range l.selected(nil) {
+		if lag := p.Lag(); lag >= 0 {
+			l.e.metrics.ConsumerLag.WithLabelValues(p.Topic, partitionLabel(p.Partition)).Set(float64(lag))
+		}
+	}
 }
 
 // partitionStatus returns the state of the lane's partitions.

@@ -117,6 +117,18 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		}, []string{"result"}),
 	}
 	reg.MustRegister(m.Collectors()...)
+
+	// The counters with a fixed set of labels start at zero, so that a
+	// rate() over them has data before their first event.
+	for _, result := range []string{"ok", "error"} {
+		m.Commits.WithLabelValues(result)
+	}
+	for _, action := range []string{ActionSkip, ActionDLQ} {
+		m.RecordErrors.WithLabelValues(action)
+	}
+	for _, result := range []string{"ok", "invalid"} {
+		m.Reloads.WithLabelValues(result)
+	}
 	return m
 }
 
