@@ -1,9 +1,15 @@
 package pipe
 
 import (
+	"encoding/json"
+	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/etelgo/etelgo/internal/pipe/config"
+	"github.com/etelgo/etelgo/internal/pipe/plan"
 )
 
 // lint and run report the errors of the file and those of its stages in
@@ -93,6 +99,27 @@ func TestLintReportsFileAndStageErrors(t *testing.T) {
 			code: 0,
 		},
 		{
+			name: "input in error hides the dead-letter checks",
+			cmd:  "lint",
+			yaml: "input: etl-kread orders --bogus\non_error: dlq:orders\n",
+			want: []string{`1:8: etl-kread: unknown flag --bogus`},
+			code: 2,
+		},
+		{
+			name: "structured input in error hides the dead-letter checks",
+			cmd:  "lint",
+			yaml: "input:\n  kread: {topics: [orders], group: g, bogus: 1}\non_error: dlq:dead\n",
+			want: []string{`2:39: etl-kread has no option "bogus"`},
+			code: 2,
+		},
+		{
+			name: "duplicate key",
+			cmd:  "lint",
+			yaml: "processors: 4\nstages:\n  - etl-set ok=1\nprocessors: 1\n",
+			want: []string{`4:1: duplicate key "processors", first given at FILE:1:1`},
+			code: 2,
+		},
+		{
 			name: "valid",
 			cmd:  "lint",
 			yaml: "stages:\n  - etl-set ok=1\n",
@@ -121,5 +148,143 @@ func TestLintReportsFileAndStageErrors(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestLintCountsSingularAndPlural(t *testing.T) {
+	tests := []struct {
+		yaml, want string
+	}{
+		{"stages:\n  - etl-set a=1\n", "1 stage, 1 output"},
+		{"stages:\n  - etl-set a=1\n  - etl-set b=1\noutputs: [stdout, stdout]\n", "2 stages, 2 outputs"},
+		{"input: stdin\n", "0 stages, 1 output"},
+	}
+	for _, tc := range tests {
+		file := filepath.Join(t.TempDir(), "p.yaml")
+		writeFile(t, file, tc.yaml)
+		_, stderr, code := runCmd(t, "", "lint", "-c", file)
+		if code != 0 {
+			t.Fatalf("lint exited %d:\n%s", code, stderr)
+		}
+		if want := Name + ": " + file + " is valid: " + tc.want + "\n"; stderr != want {
+			t.Errorf("lint of %q printed %q, want %q", tc.yaml, stderr, want)
+		}
+	}
+}
+
+// dollarConfig writes $ in every kind of value that the export prints:
+// settings, command-line and structured stages, list and map options,
+// and a file output. $$ is a literal $, and a $ before anything else
+// than $ or { stays as it is.
+const dollarConfig = `name: pay$$day
+brokers: [127.0.0.1:9]
+input: etl-kread 'orders' --group 'g$$1'
+stages:
+  - set: {edits: ["a=$${ETL_PIPE_TEST_UNSET}", "b=5$", "c=$$$$"]}
+  - etl-set 'd=$${ETL_PIPE_TEST_UNSET:-x}'
+  - lua: {script: SCRIPT, var: ["price=$$9", "plain=1"]}
+outputs:
+  - etl-kwrite 'out' --key '$$id'
+  - file: {path: "/tmp/out-$$-%n.jsonl"}
+transactional_id: tx-$$
+on_error: dlq:dead
+admin: "off"
+`
+
+// config export escapes $, so that loading the export gives back the
+// same resolved configuration as loading the original file.
+func TestExportRoundTripKeepsDollars(t *testing.T) {
+	t.Setenv("ETL_PIPE_TEST_UNSET", "")
+	os.Unsetenv("ETL_PIPE_TEST_UNSET")
+
+	dir := t.TempDir()
+	script := filepath.Join(dir, "s.lua")
+	writeFile(t, script, "function process(rec) return rec end\n")
+	original := filepath.Join(dir, "pipeline.yaml")
+	writeFile(t, original, strings.ReplaceAll(dollarConfig, "SCRIPT", script))
+
+	out, stderr, code := runCmd(t, "", "config", "export", "-c", original, "--json")
+	if code != 0 {
+		t.Fatalf("config export exited %d:\n%s", code, stderr)
+	}
+	exported := filepath.Join(dir, "exported.json")
+	writeFile(t, exported, out)
+	if _, stderr, code := runCmd(t, "", "lint", "-c", exported); code != 0 {
+		t.Fatalf("lint of the export exited %d:\n%s\nexport:\n%s", code, stderr, out)
+	}
+
+	for _, key := range []string{`"edits": [`, `"topics": [`, `"var": [`} {
+		if !strings.Contains(out, key) {
+			t.Errorf("export lacks the key %s:\n%s", key, out)
+		}
+	}
+	if strings.Contains(out, `"edit":`) {
+		t.Errorf("export writes a list argument under its singular key:\n%s", out)
+	}
+
+	want := loadPlan(t, original)
+	got := loadPlan(t, exported)
+	if got.Config.Name != "pay$day" || got.Spec.TransactionalID != "tx-$" {
+		t.Errorf("name %q, transactional ID %q after the round trip, want pay$day and tx-$", got.Config.Name, got.Spec.TransactionalID)
+	}
+	if path := got.Config.Outputs[1].File.Path; path != "/tmp/out-$-%n.jsonl" {
+		t.Errorf("file path %q after the round trip, want /tmp/out-$-%%n.jsonl", path)
+	}
+	if !reflect.DeepEqual(want.Source.Command, got.Source.Command) {
+		t.Errorf("input after the round trip = %+v, want %+v", got.Source.Command, want.Source.Command)
+	}
+	if len(got.Stages) != len(want.Stages) {
+		t.Fatalf("%d stages after the round trip, want %d", len(got.Stages), len(want.Stages))
+	}
+	for i := range want.Stages {
+		if !reflect.DeepEqual(want.Stages[i].Command, got.Stages[i].Command) {
+			t.Errorf("stage %d after the round trip = %+v, want %+v", i+1, got.Stages[i].Command, want.Stages[i].Command)
+		}
+	}
+	if !reflect.DeepEqual(want.Sinks[0].Command, got.Sinks[0].Command) {
+		t.Errorf("etl-kwrite after the round trip = %+v, want %+v", got.Sinks[0].Command, want.Sinks[0].Command)
+	}
+
+	// The resolved values, unescaped, agree in every setting and option.
+	wantJSON, err := json.Marshal(export(want))
+	if err != nil {
+		t.Fatal(err)
+	}
+	gotJSON, err := json.Marshal(export(got))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(gotJSON) != string(wantJSON) {
+		t.Errorf("resolved configuration after the round trip:\n%s\nwant:\n%s", gotJSON, wantJSON)
+	}
+	if !strings.Contains(string(gotJSON), `"a=${ETL_PIPE_TEST_UNSET}","b=5$","c=$$"`) {
+		t.Errorf("etl-set edits lost their literal $ after the round trip:\n%s", gotJSON)
+	}
+}
+
+func loadPlan(t *testing.T, path string) *plan.Plan {
+	t.Helper()
+	cfg, err := config.Load(path, config.LoadOptions{})
+	if err != nil {
+		t.Fatalf("load %s: %v", path, err)
+	}
+	p, err := plan.Build(cfg, plan.Options{})
+	if err != nil {
+		t.Fatalf("build %s: %v", path, err)
+	}
+	return p
+}
+
+func TestEscapeDollars(t *testing.T) {
+	tests := map[string]string{
+		`{"a$":"$x","b":["$","$$",1,true,null],"c":{"d":"${X}"}}`: `{"a$":"$$x","b":["$$","$$$$",1,true,null],"c":{"d":"$${X}"}}`,
+		`[]`:                   `[]`,
+		`{"n":1.50,"s":"<&>"}`: `{"n":1.50,"s":"\u003c\u0026\u003e"}`,
+	}
+	for in, want := range tests {
+		got, err := escapeDollars([]byte(in))
+		if err != nil || string(got) != want {
+			t.Errorf("escapeDollars(%s) = %s, %v; want %s", in, got, err, want)
+		}
 	}
 }

@@ -58,6 +58,9 @@ func Parse(file string, data []byte, opts LoadOptions) (*Config, error) {
 	if doc.Kind != yaml.MappingNode {
 		return nil, ErrorList{Errorf(pos(file, doc), "the configuration must be a YAML mapping of settings, such as pipeline: ..., not a %s", kindName(doc))}
 	}
+	if errs := duplicateKeys(file, doc); len(errs) > 0 {
+		return nil, errs
+	}
 
 	d := &decoder{file: file, lookup: opts.LookupEnv}
 	if err := d.applyOverlay(doc, opts.Env); err != nil {
@@ -96,6 +99,10 @@ func pos(file string, n *yaml.Node) Pos { return Pos{File: file, Line: n.Line, C
 var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
 // yamlError turns a YAML syntax error into an ErrorList with the line.
+//
+// NOTE: yaml.v3 (go.yaml.in/yaml/v3 v3.0.6) formats a syntax error as
+// text that carries the line but not the column, so these errors have
+// no column.
 func yamlError(file string, err error) error {
 	msg := strings.TrimSpace(err.Error())
 	if m := yamlLine.FindStringSubmatch(msg); m != nil {
@@ -103,6 +110,33 @@ func yamlError(file string, err error) error {
 		return ErrorList{Errorf(Pos{File: file, Line: line}, "invalid YAML: %s", m[2])}
 	}
 	return ErrorList{Errorf(Pos{File: file}, "invalid YAML: %s", strings.TrimPrefix(msg, "yaml: "))}
+}
+
+// duplicateKeys reports every key given twice in one mapping, at any
+// depth under n. YAML requires the keys of a mapping to be unique, but
+// yaml.v3 reads a document into a Node without checking, and the decoder
+// would silently keep the last value. An alias is not followed, because
+// the mapping it names is checked where it is written.
+func duplicateKeys(file string, n *yaml.Node) ErrorList {
+	var errs ErrorList
+	if n.Kind == yaml.MappingNode {
+		first := make(map[string]*yaml.Node)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			key := n.Content[i]
+			if key.Kind != yaml.ScalarNode {
+				continue
+			}
+			if prev, ok := first[key.Value]; ok {
+				errs = append(errs, Errorf(pos(file, key), "duplicate key %q, first given at %s: keep one of the two", key.Value, pos(file, prev)))
+				continue
+			}
+			first[key.Value] = key
+		}
+	}
+	for _, child := range n.Content {
+		errs = append(errs, duplicateKeys(file, child)...)
+	}
+	return errs
 }
 
 func kindName(n *yaml.Node) string {

@@ -167,3 +167,82 @@ func TestExpand(t *testing.T) {
 		}
 	}
 }
+
+func TestParseDuplicateKeys(t *testing.T) {
+	cases := []struct {
+		name, yaml string
+		want       []string // every error in order, or none for a valid file
+	}{
+		{
+			name: "top-level value",
+			yaml: "processors: 4\nprocessors: 1\n",
+			want: []string{`p.yaml:2:1: duplicate key "processors", first given at p.yaml:1:1: keep one of the two`},
+		},
+		{
+			name: "top-level list",
+			yaml: "stages:\n  - etl-set a=1\nstages:\n  - etl-set b=1\n",
+			want: []string{`p.yaml:3:1: duplicate key "stages", first given at p.yaml:1:1`},
+		},
+		{
+			name: "three times",
+			yaml: "buffer: 1\nbuffer: 2\nbuffer: 3\n",
+			want: []string{`p.yaml:2:1: duplicate key "buffer", first given at p.yaml:1:1`, `p.yaml:3:1: duplicate key "buffer", first given at p.yaml:1:1`},
+		},
+		{
+			name: "nested mapping",
+			yaml: "retries:\n  max: 3\n  backoff: 1s\n  max: 4\n",
+			want: []string{`p.yaml:4:3: duplicate key "max", first given at p.yaml:2:3`},
+		},
+		{
+			name: "structured stage option in a flow mapping",
+			yaml: "stages:\n  - set: {edits: [a=1], edits: [b=2]}\n",
+			want: []string{`p.yaml:2:25: duplicate key "edits", first given at p.yaml:2:11`},
+		},
+		{
+			name: "file output option",
+			yaml: "outputs:\n  - file:\n      path: /tmp/a\n      path: /tmp/b\n",
+			want: []string{`p.yaml:4:7: duplicate key "path", first given at p.yaml:3:7`},
+		},
+		{
+			name: "overlay not applied",
+			yaml: "stages: [etl-set a=1]\nenvs:\n  prod: {buffer: 1}\n  prod: {buffer: 2}\n",
+			want: []string{`p.yaml:4:3: duplicate key "prod", first given at p.yaml:3:3`},
+		},
+		{
+			name: "inside an overlay",
+			yaml: "stages: [etl-set a=1]\nenvs:\n  prod:\n    buffer: 1\n    buffer: 2\n",
+			want: []string{`p.yaml:5:5: duplicate key "buffer", first given at p.yaml:4:5`},
+		},
+		{
+			name: "same key in two mappings",
+			yaml: "stages:\n  - set: {edits: [a=1]}\n  - set: {edits: [b=2]}\nretries: {max: 1}\nenvs: {prod: {retries: {max: 2}}}\n",
+		},
+		{
+			name: "alias of a mapping used twice",
+			yaml: "stages:\n  - set: &opts {edits: [a=1]}\n  - set: *opts\n",
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse("p.yaml", []byte(tc.yaml), LoadOptions{LookupEnv: env(nil)})
+			if len(tc.want) == 0 {
+				if err != nil {
+					t.Fatalf("Parse: %v", err)
+				}
+				return
+			}
+			var list ErrorList
+			if !errors.As(err, &list) {
+				t.Fatalf("error = %v, want an ErrorList", err)
+			}
+			if len(list) != len(tc.want) {
+				t.Fatalf("got %d errors, want %d:\n%v", len(list), len(tc.want), err)
+			}
+			for i, want := range tc.want {
+				if got := list[i].Error(); !strings.HasPrefix(got, want) {
+					t.Errorf("error %d = %q, want it to begin with %q", i+1, got, want)
+				}
+			}
+		})
+	}
+}
