@@ -5,10 +5,13 @@ import (
 	"compress/gzip"
 	"context"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -133,6 +136,158 @@ func TestFileRotateByTime(t *testing.T) {
 	}
 	if got := readAll(t, filepath.Join(dir, "t.jsonl"), "none"); got != "a\n" {
 		t.Errorf("first file holds %q", got)
+	}
+}
+
+func TestFileMode(t *testing.T) {
+	// Under umask 0 and 0022 alike, the final file is 0644: readable by
+	// all, and writable by its owner only.
+	for _, umask := range []int{0, 0o022} {
+		t.Run(strconv.FormatInt(int64(umask), 8), func(t *testing.T) {
+			old := syscall.Umask(umask)
+			t.Cleanup(func() { syscall.Umask(old) })
+
+			dir := t.TempDir()
+			f, err := NewFile(FileOptions{Path: filepath.Join(dir, "m.jsonl"), Format: record.FormatPlain})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := f.Write(context.Background(), &record.Record{Value: []byte("a")}, nil); err != nil {
+				t.Fatal(err)
+			}
+			if err := f.Close(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+
+			info, err := os.Stat(filepath.Join(dir, "m.jsonl"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := info.Mode().Perm(); got != 0o644 {
+				t.Errorf("mode of the final file = %04o, want 0644", got)
+			}
+		})
+	}
+}
+
+func TestFileRemovesStaleTemps(t *testing.T) {
+	dir := t.TempDir()
+	stale := []string{
+		".t-223903-000002.jsonl.gz.tmp-3398562350",
+		".t-000000-1000000.jsonl.gz.tmp-1",
+	}
+	unrelated := []string{
+		"t-223903-000002.jsonl.gz",             // a final file
+		".t-223903-000002.jsonl.gz.tmp-33985x", // not a number after .tmp-
+		".t-223903-000002.jsonl.gz.tmp-1.bak",  // more after the number
+		".t-22390-000002.jsonl.gz.tmp-1",       // %H%M%S with five digits
+		".t-223903-00002.jsonl.gz.tmp-1",       // %n with five digits
+		".u-223903-000002.jsonl.gz.tmp-1",      // another pattern
+		"t-223903-000002.jsonl.gz.tmp-1",       // not hidden
+		".t-223903-000002.jsonl.tmp-1",         // another extension
+		"notes.txt",
+	}
+	for _, name := range append(append([]string{}, stale...), unrelated...) {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte("x\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Mkdir(filepath.Join(dir, ".t-223903-000003.jsonl.gz.tmp-2"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	unrelated = append(unrelated, ".t-223903-000003.jsonl.gz.tmp-2") // a directory
+
+	var logs bytes.Buffer
+	f, err := NewFile(FileOptions{
+		Path:        filepath.Join(dir, "t-%H%M%S-%n.jsonl.gz"),
+		Compression: "gzip",
+		Log:         slog.New(slog.NewTextHandler(&logs, nil)),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close(context.Background())
+
+	for _, name := range stale {
+		if _, err := os.Lstat(filepath.Join(dir, name)); !os.IsNotExist(err) {
+			t.Errorf("stale %s: Lstat error %v, want not exist", name, err)
+		}
+		line := `level=INFO msg="removed stale temporary file" path=` + filepath.Join(dir, name) + "\n"
+		if !strings.Contains(logs.String(), line) {
+			t.Errorf("log has no line %q", line)
+		}
+	}
+	for _, name := range unrelated {
+		if _, err := os.Lstat(filepath.Join(dir, name)); err != nil {
+			t.Errorf("unrelated %s: %v", name, err)
+		}
+	}
+	if lines := strings.Count(logs.String(), "\n"); lines != len(stale) {
+		t.Errorf("%d log lines, want %d:\n%s", lines, len(stale), logs.String())
+	}
+}
+
+func TestFileKeepsLiveTemp(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "live-%n.jsonl")
+	writer, err := NewFile(FileOptions{Path: path, Format: record.FormatPlain})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := &countDone{}
+	if err := writer.Write(context.Background(), &record.Record{Value: []byte("a")}, done); err != nil {
+		t.Fatal(err)
+	}
+	live, _ := filepath.Glob(filepath.Join(dir, ".live-000000.jsonl.tmp-*"))
+	if len(live) != 1 {
+		t.Fatalf("temporary files %v, want one", live)
+	}
+
+	// A second output on the same pattern starts while the first one
+	// writes. The flock of the first one's temporary file is held by
+	// another open file, as it would be by another process.
+	var logs bytes.Buffer
+	other, err := NewFile(FileOptions{Path: path, Format: record.FormatPlain, Log: slog.New(slog.NewTextHandler(&logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close(context.Background())
+	if _, err := os.Lstat(live[0]); err != nil {
+		t.Errorf("live temporary file: %v", err)
+	}
+	if logs.Len() != 0 {
+		t.Errorf("second output logged %q", logs.String())
+	}
+
+	if err := writer.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if done.ok != 1 {
+		t.Errorf("delivered %d, want 1", done.ok)
+	}
+	if got := readAll(t, filepath.Join(dir, "live-000000.jsonl"), "none"); got != "a\n" {
+		t.Errorf("file holds %q", got)
+	}
+}
+
+func TestTempPatterns(t *testing.T) {
+	dirGlob, base := tempPatterns("/d/%Y/%m[x]/%n/a*%%.%q-%H%M%S-%n.jsonl%")
+	if want := `/d/[0-9][0-9][0-9][0-9]/[0-9][0-9]\[x]/[0-9][0-9][0-9][0-9][0-9][0-9]*/`; dirGlob != want {
+		t.Errorf("directory glob = %q, want %q", dirGlob, want)
+	}
+	for name, want := range map[string]bool{
+		".a*%.%q-010203-000001.jsonl%.tmp-42":   true,
+		".a*%.%q-010203-1234567.jsonl%.tmp-42":  true,
+		".ab%.%q-010203-000001.jsonl%.tmp-42":   false,
+		".a*%%.%q-010203-000001.jsonl%.tmp-42":  false,
+		".a*%.%q-01020-000001.jsonl%.tmp-42":    false,
+		".a*%.%q-010203-000001.jsonl%.tmp-":     false,
+		"a*%.%q-010203-000001.jsonl%.tmp-42":    false,
+		".a*%.%q-010203-000001.jsonl%.tmp-42.x": false,
+	} {
+		if got := base.MatchString(name); got != want {
+			t.Errorf("temporary name regexp %s on %q = %v, want %v", base, name, got, want)
+		}
 	}
 }
 
