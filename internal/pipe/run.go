@@ -84,7 +84,8 @@ func (r *RunCmd) Run(env cli.Env) error {
 		case sig := <-signals:
 			if sig == syscall.SIGHUP {
 				go func() {
-					if err := sup.Reload(); err != nil {
+					// The supervisor logs an invalid configuration itself.
+					if err := sup.Reload(); err != nil && !errors.Is(err, admin.ErrInvalid) {
 						log.Warn("reload on SIGHUP failed", "err", err)
 					}
 				}()

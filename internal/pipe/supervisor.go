@@ -154,6 +154,11 @@ func (s *supervisor) Wait() error {
 func (s *supervisor) State() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.stateLocked()
+}
+
+// stateLocked is State for a caller that holds s.mu.
+func (s *supervisor) stateLocked() string {
 	if s.state == stateRunning && s.eng != nil && s.eng.Status().Paused {
 		return statePaused
 	}
@@ -234,7 +239,7 @@ func (s *supervisor) Start() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.state != stateStopped || s.eng == nil {
-		return fmt.Errorf("start: the pipeline is %s: %w", s.state, admin.ErrState)
+		return fmt.Errorf("start: the pipeline is %s: %w", s.stateLocked(), admin.ErrState)
 	}
 	if s.shuttingDown {
 		return fmt.Errorf("start: the process is shutting down: %w", admin.ErrState)

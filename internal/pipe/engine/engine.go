@@ -199,6 +199,7 @@ func (e *Engine) openOutputs(inputFormat record.Format) error {
 			outputs = append(outputs, l)
 		case OutputFile:
 			opts := *o.File
+			opts.Log = e.log
 			if opts.Format == record.FormatAuto {
 				opts.Format = inputFormat
 			}
@@ -492,7 +493,8 @@ func (e *Engine) Status() Status {
 
 	e.statsMu.Lock()
 	defer e.statsMu.Unlock()
-	st := Status{Paused: paused, Held: e.held.Load(), Source: e.source, Buffer: e.budget.Used(), Capacity: e.budget.Max()}
+	st := Status{Paused: paused, Held: e.held.Load(), Source: e.source, Buffer: e.budget.Used(), Capacity: e.budget.Max(),
+		Stages: []StageStatus{}, Outputs: []OutputStatus{}}
 	for i, s := range e.spec.Stages {
 		st.Stages = append(st.Stages, StageStatus{Index: s.Index, Name: s.Name, StageCounts: e.stages[i]})
 	}

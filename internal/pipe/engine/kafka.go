@@ -38,6 +38,11 @@ type lane struct {
 	mu        sync.Mutex
 	parts     map[topicPartition]*delivery.Partition
 	committed map[topicPartition]int64
+	// owned is the partitions the lane counts as assigned in the
+	// metrics: those the group assigned, or, without a group, those it
+	// fetched from. With exactly-once delivery the trackers are dropped
+	// after every transaction, so parts alone cannot tell.
+	owned map[topicPartition]bool
 
 	// commitMu makes the commits of the commit loop, of a revoke and of
 	// the shutdown one at a time, so that a commit of older offsets never
@@ -402,7 +407,7 @@ func (e *Engine) deliveryName() string {
 // newLane creates a consumer client, or a transactional session.
 func (e *Engine) newLane(id int) (*lane, error) {
 	src := e.spec.Kafka
-	l := &lane{e: e, id: id, parts: map[topicPartition]*delivery.Partition{}, committed: map[topicPartition]int64{}}
+	l := &lane{e: e, id: id, parts: map[topicPartition]*delivery.Partition{}, committed: map[topicPartition]int64{}, owned: map[topicPartition]bool{}}
 
 	opts := append([]kgo.Opt(nil), src.Client...)
 	if e.bounds != nil {
@@ -464,12 +469,42 @@ func (e *Engine) newLane(id int) (*lane, error) {
 	return l, nil
 }
 
+// own counts a partition as assigned to the lane, or no longer when
+// owned is false.
+func (l *lane) own(key topicPartition, owned bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	switch {
+	case owned && !l.owned[key]:
+		l.owned[key] = true
+		l.e.metrics.Assigned.Inc()
+	case !owned && l.owned[key]:
+		delete(l.owned, key)
+		l.e.metrics.Assigned.Dec()
+		l.e.metrics.ConsumerLag.DeleteLabelValues(key.topic, partitionLabel(key.partition))
+	}
+}
+
 func (l *lane) close() {
+	for _, key := range l.ownedKeys() {
+		l.own(key, false)
+	}
 	if l.sess != nil {
 		l.sess.Close()
 		return
 	}
 	l.cl.Close()
+}
+
+// ownedKeys returns the partitions the lane counts as assigned.
+func (l *lane) ownedKeys() []topicPartition {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	keys := make([]topicPartition, 0, len(l.owned))
+	for key := range l.owned {
+		keys = append(keys, key)
+	}
+	return keys
 }
 
 // maxPoll returns the most records one poll hands on.
@@ -535,7 +570,10 @@ func (l *lane) dispatch(ctx context.Context, fetches kgo.Fetches, workers []*wor
 	e := l.e
 	var err error
 	fetches.EachPartition(func(p kgo.FetchTopicPartition) {
-		if err != nil {
+		if err != nil || p.Topic == "" || p.Partition < 0 {
+			// The client reports errors of no partition, such as a
+			// failed group join, as a fetch of topic "" and partition
+			// -1; fetchErrors logged them.
 			return
 		}
 		part := l.partition(p.Topic, p.Partition)
@@ -597,7 +635,10 @@ func (l *lane) partition(topic string, partition int32) *delivery.Partition {
 	if p == nil {
 		p = delivery.NewPartition(topic, partition, l.e.budget.Release)
 		l.parts[key] = p
-		l.e.metrics.Assigned.Inc()
+		if l.e.spec.Kafka.Group == "" && !l.owned[key] {
+			l.owned[key] = true
+			l.e.metrics.Assigned.Inc()
+		}
 	}
 	return p
 }
@@ -609,6 +650,7 @@ func (l *lane) assigned(_ context.Context, _ *kgo.Client, assigned map[string][]
 			l.e.log.Info("partition assigned", "topic", topic, "partition", p, "reader", l.id)
 			l.drop(topicPartition{topic, p})
 			l.partition(topic, p)
+			l.own(topicPartition{topic, p}, true)
 		}
 	}
 }
@@ -653,6 +695,7 @@ func (l *lane) lost(_ context.Context, _ *kgo.Client, lost map[string][]int32) {
 		for _, p := range ps {
 			l.e.log.Warn("partition lost", "topic", topic, "partition", p, "reader", l.id)
 			l.drop(topicPartition{topic, p})
+			l.own(topicPartition{topic, p}, false)
 		}
 	}
 }
@@ -664,6 +707,7 @@ func (l *lane) forget(parts map[string][]int32, msg string) {
 		for _, p := range ps {
 			l.e.log.Info(msg, "topic", topic, "partition", p, "reader", l.id)
 			l.drop(topicPartition{topic, p})
+			l.own(topicPartition{topic, p}, false)
 		}
 	}
 }
@@ -677,8 +721,6 @@ func (l *lane) drop(key topicPartition) {
 	l.mu.Unlock()
 	if p != nil {
 		p.Revoke()
-		l.e.metrics.Assigned.Dec()
-		l.e.metrics.ConsumerLag.DeleteLabelValues(key.topic, partitionLabel(key.partition))
 	}
 }
 

@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 	"github.com/tidwall/gjson"
 	"github.com/tidwall/sjson"
 	"github.com/twmb/franz-go/pkg/kadm"
@@ -447,10 +449,25 @@ func TestKafkaExactlyOnce(t *testing.T) {
 	// A first pipeline stops part way; a second joins while a third run
 	// of the first is in its transactions, which rebalances the group
 	// and aborts transactions in flight.
+	// While it runs, the metrics count its four partitions as assigned,
+	// although the trackers are dropped after every transaction.
 	var logA bytes.Buffer
-	a := New(eosSpec(), nil, slog.New(slog.NewTextHandler(&logA, nil)))
-	if err := runUntil(t, a, func() bool { return delivered(a, 0) >= 500 }); err != nil {
+	metrics := NewMetrics(prometheus.NewRegistry())
+	a := New(eosSpec(), metrics, slog.New(slog.NewTextHandler(&logA, nil)))
+	assigned := func() float64 {
+		var m dto.Metric
+		metrics.Assigned.Write(&m)
+		return m.GetGauge().GetValue()
+	}
+	var during float64
+	if err := runUntil(t, a, func() bool {
+		during = assigned()
+		return delivered(a, 0) >= 500
+	}); err != nil {
 		t.Fatalf("first run: %v", err)
+	}
+	if during != 4 || assigned() != 0 {
+		t.Errorf("assigned partitions: %v while running, %v after; want 4 and 0", during, assigned())
 	}
 	// A clean stop hands the partitions back: that is no loss.
 	if strings.Contains(logA.String(), "partition lost") || !strings.Contains(logA.String(), "partition revoked") {

@@ -7,10 +7,8 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -27,7 +25,8 @@ import (
 type FileOptions struct {
 	// Path is the final name of each file. %Y %m %d %H %M %S are replaced
 	// by the UTC time the file was opened, %n by a sequence number, and
-	// %% by %.
+	// %% by %, in the directory part too. Missing directories are created
+	// with mode 0755 before the umask.
 	Path           string
 	RotateSize     int64
 	RotateInterval time.Duration
@@ -43,11 +42,12 @@ type FileOptions struct {
 
 // File writes records as lines to files. Each file is written under a
 // hidden temporary name in the same directory, then flushed, synced and
-// renamed to its final name when it is closed: at RotateSize bytes, after
+// given its final name when it is closed: at RotateSize bytes, after
 // RotateInterval, on Flush, and on Close. The records of a file are
-// delivered when it is renamed, so a crash leaves only temporary files,
-// whose records were not committed and are read again. NewFile removes
-// such leftovers (see removeStaleTemps).
+// delivered once it has its final name, so a crash before that leaves a
+// temporary file whose records were not committed and are read again.
+// NewFile removes such leftovers (see removeStaleTemps). Taking the final
+// name never replaces an existing file (see takeName).
 //
 // Files are created with mode 0644 before the umask, so that a log
 // shipper running as another user can read them.
@@ -57,9 +57,11 @@ type File struct {
 	log   *slog.Logger
 	stats Stats
 
-	// lockWarned is set once a temporary file could not be locked, so
-	// that the warning is logged once.
-	lockWarned bool
+	// lockWarned and renameWarned are set once a temporary file could
+	// not be locked, or could not be hard-linked, so that each warning is
+	// logged once.
+	lockWarned   bool
+	renameWarned bool
 
 	mu      sync.Mutex
 	seg     *segment
@@ -92,9 +94,16 @@ func NewFile(opts FileOptions) (*File, error) {
 	default:
 		return nil, fmt.Errorf("invalid compression %q: use none, gzip or zstd", opts.Compression)
 	}
-	if err := os.MkdirAll(filepath.Dir(opts.Path), 0o755); err != nil {
-		return nil, fmt.Errorf("create directory of file output %q: %w", opts.Path, err)
+
+	// A directory part without verbs is created now, so that a directory
+	// that cannot be created fails the start. Otherwise open creates each
+	// expanded directory.
+	if dir := filepath.Dir(opts.Path); !hasVerbs(dir) {
+		if err := os.MkdirAll(expandPath(dir, time.Time{}, 0), 0o755); err != nil {
+			return nil, fmt.Errorf("create directory of file output %q: %w", opts.Path, err)
+		}
 	}
+
 	f := &File{opts: opts, name: "file:" + opts.Path, log: opts.Log, stop: make(chan struct{})}
 	if f.log == nil {
 		f.log = slog.Default()
@@ -150,6 +159,9 @@ func (f *File) open() error {
 	now := time.Now().UTC()
 	final := expandPath(f.opts.Path, now, f.seq)
 	f.seq++
+	if err := os.MkdirAll(filepath.Dir(final), 0o755); err != nil {
+		return fmt.Errorf("create directory of file %q: %w", final, err)
+	}
 	tmp, err := f.createTemp(final)
 	if err != nil {
 		return fmt.Errorf("create file for %q: %w", final, err)
@@ -188,15 +200,11 @@ func (f *File) closeSegment() error {
 		err = seg.f.Sync()
 	}
 
-	// The rename comes before the close, because closing releases the
-	// lock that keeps another output's removeStaleTemps away from the
-	// temporary file.
-	final := ""
+	// The file takes its final name before it is closed, because closing
+	// releases the lock that keeps another output's removeStaleTemps away
+	// from the temporary file.
 	if err == nil {
-		final, err = freeName(seg.final)
-	}
-	if err == nil {
-		err = os.Rename(seg.tmp, final)
+		_, err = f.takeName(seg.tmp, seg.final)
 	}
 	if closeErr := seg.f.Close(); err == nil {
 		err = closeErr
@@ -303,224 +311,99 @@ func expandPath(pattern string, t time.Time, seq int) string {
 	return b.String()
 }
 
-// tempSuffix separates the final name from a random decimal number in the
-// name of a temporary file: ".NAME.tmp-NUMBER".
-const tempSuffix = ".tmp-"
+// hasVerbs reports whether pattern contains a verb that expandPath
+// replaces by a time or a sequence number.
+func hasVerbs(pattern string) bool {
+	found := false
+	digits := func(int, bool) string {
+		found = true
+		return ""
+	}
+	translatePattern(pattern, digits, func(s string) string { return s })
+	return found
+}
 
-// createTemp creates a new hidden temporary file for final, with mode 0644
-// before the umask, and takes an exclusive flock on it. The lock lasts
-// until the file is closed, or until the process dies, even by SIGKILL.
-func (f *File) createTemp(final string) (*os.File, error) {
-	dir, base := filepath.Split(final)
-	for range 100 {
-		name := filepath.Join(dir, "."+base+tempSuffix+strconv.FormatUint(uint64(rand.Uint32()), 10))
-		tmp, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
+// maxNameSuffix bounds the -N suffixes tried for a final name.
+const maxNameSuffix = 1 << 20
+
+// takeName gives the temporary file tmp the final name path, or path with
+// -1, -2, ... before its extensions when a file of that name exists, and
+// returns the name it took. A hard link fails when its new name exists,
+// so two processes that take the same name at once never replace each
+// other's file: the second one moves on to the next suffix.
+//
+// NOTE: where the filesystem does not support hard links (vfat, some FUSE
+// filesystems), takeName falls back to checking that a name is free and
+// then renaming, and logs a warning once. There a process writing the same
+// path pattern between the check and the rename can have its file
+// replaced.
+func (f *File) takeName(tmp, path string) (string, error) {
+	for n := range maxNameSuffix {
+		name := suffixedName(path, n)
+		err := os.Link(tmp, name)
 		if errors.Is(err, fs.ErrExist) {
 			continue
 		}
+		if linkUnsupported(err) {
+			if !f.renameWarned {
+				f.renameWarned = true
+				f.log.Warn("hard link of temporary file failed, so a final name is taken by rename, which can replace a file that another process writes at the same moment", "path", tmp, "err", err)
+			}
+			return renameFree(tmp, path)
+		}
 		if err != nil {
-			return nil, err
+			return "", err
 		}
 
-		// Another output's removeStaleTemps may lock and remove the file
-		// between its creation and this lock. Then the name no longer
-		// leads to this file, and another name is tried.
-		err = syscall.Flock(int(tmp.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
-		if errors.Is(err, syscall.EWOULDBLOCK) {
-			tmp.Close()
+		// The data is complete under its final name, so a temporary name
+		// that cannot be removed does not fail the file. Once closed, it is
+		// unlocked, and the next start's removeStaleTemps removes it, which
+		// leaves the final name in place.
+		if err := os.Remove(tmp); err != nil {
+			f.log.Warn("removing temporary name failed", "path", tmp, "err", err)
+		}
+		return name, nil
+	}
+	return "", fmt.Errorf("no free name next to %q", path)
+}
+
+// linkUnsupported reports whether err from os.Link means that the
+// filesystem does not support hard links: EPERM on Linux (link(2)), as
+// the temporary file is a regular file of this process's user, and
+// EOPNOTSUPP or ENOSYS elsewhere.
+func linkUnsupported(err error) bool {
+	return errors.Is(err, syscall.EPERM) || errors.Is(err, syscall.EOPNOTSUPP) || errors.Is(err, syscall.ENOTSUP) || errors.Is(err, syscall.ENOSYS)
+}
+
+// renameFree renames tmp to path, or to path with -1, -2, ... before its
+// extensions when a file of that name exists, and returns the name it
+// took. It is not atomic: see takeName.
+func renameFree(tmp, path string) (string, error) {
+	for n := range maxNameSuffix {
+		name := suffixedName(path, n)
+		if _, err := os.Lstat(name); !errors.Is(err, fs.ErrNotExist) {
 			continue
 		}
-		if err != nil && !f.lockWarned {
-			f.lockWarned = true
-			f.log.Warn("lock of temporary file failed, so a starting output may remove it as stale", "path", name, "err", err)
+		if err := os.Rename(tmp, name); err != nil {
+			return "", err
 		}
-		if !namesFile(name, tmp) {
-			tmp.Close()
-			continue
-		}
-		return tmp, nil
+		return name, nil
 	}
-	return nil, fmt.Errorf("no free temporary name next to %q", final)
+	return "", fmt.Errorf("no free name next to %q", path)
 }
 
-// removeStaleTemps removes the temporary files that this output's path
-// pattern produces and that no live process writes: those left by a
-// process that was killed. It checks every directory that the pattern's
-// directory part matches, and only names of the form
-// ".<final name>.tmp-<digits>".
-//
-// A writer holds an exclusive flock on its temporary file from its
-// creation to its rename, and the kernel releases the lock when the
-// writer dies, even by SIGKILL. So a file that can be locked is stale,
-// and a file that cannot is kept. This distinguishes the live files of
-// other etl-pipe processes on the same host, and of other outputs in this
-// process, because a flock belongs to an open file, not to a process.
-//
-// NOTE: on a network filesystem whose locks are not shared between hosts
-// (NFS mounted with nolock), a live temporary file of a process on
-// another host can look stale and be removed. Its records are then not
-// delivered by that process and are read again. A filesystem that does
-// not support flock at all makes every file look live.
-func (f *File) removeStaleTemps() {
-	dirGlob, baseRegexp := tempPatterns(f.opts.Path)
-	dirs, err := filepath.Glob(dirGlob)
-	if err != nil {
-		f.log.Warn("listing directories for stale temporary files failed", "pattern", dirGlob, "err", err)
-		return
-	}
-
-	for _, dir := range dirs {
-		entries, err := os.ReadDir(dir)
-		if err != nil {
-			f.log.Warn("listing stale temporary files failed", "dir", dir, "err", err)
-			continue
-		}
-		for _, entry := range entries {
-			if !entry.Type().IsRegular() || !baseRegexp.MatchString(entry.Name()) {
-				continue
-			}
-			path := filepath.Join(dir, entry.Name())
-			removed, err := removeIfUnlocked(path)
-			if err != nil {
-				f.log.Warn("removing stale temporary file failed", "path", path, "err", err)
-				continue
-			}
-			if removed {
-				f.log.Info("removed stale temporary file", "path", path)
-			}
-		}
-	}
-}
-
-// removeIfUnlocked removes path unless another open file holds a flock on
-// it, and reports whether it removed it.
-func removeIfUnlocked(path string) (bool, error) {
-	file, err := os.Open(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return false, nil
-	}
-	if err != nil {
-		return false, err
-	}
-	defer file.Close()
-
-	err = syscall.Flock(int(file.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
-	if errors.Is(err, syscall.EWOULDBLOCK) {
-		return false, nil
-	}
-	if err != nil {
-		return false, fmt.Errorf("lock %q: %w", path, err)
-	}
-
-	// The writer may have renamed the file to its final name, or another
-	// output may have removed it, after it was opened here.
-	if !namesFile(path, file) {
-		return false, nil
-	}
-	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return false, err
-	}
-	return true, nil
-}
-
-// namesFile reports whether path still leads to the open file.
-func namesFile(path string, file *os.File) bool {
-	byPath, err := os.Lstat(path)
-	if err != nil {
-		return false
-	}
-	byFile, err := file.Stat()
-	return err == nil && os.SameFile(byPath, byFile)
-}
-
-// tempPatterns returns a glob of the directories that pattern's directory
-// part can expand to, and a regular expression matching the base names of
-// the temporary files that createTemp makes for pattern's final names.
-func tempPatterns(pattern string) (dirGlob string, base *regexp.Regexp) {
-	dir, file := filepath.Split(pattern)
-	if dir == "" {
-		dir = "."
-	}
-	dirGlob = translatePattern(dir, globDigits, globEscape)
-	expr := `^\.` + translatePattern(file, regexpDigits, regexp.QuoteMeta) + regexp.QuoteMeta(tempSuffix) + `[0-9]+$`
-	return dirGlob, regexp.MustCompile(expr)
-}
-
-// translatePattern rewrites a path pattern as expandPath reads it: digits
-// writes what a verb expands to, given its minimum count of digits and
-// whether it may have more (%n), and literal quotes the other text.
-func translatePattern(pattern string, digits func(n int, more bool) string, literal func(string) string) string {
-	var b strings.Builder
-	for i := 0; i < len(pattern); i++ {
-		if pattern[i] != '%' || i+1 == len(pattern) {
-			b.WriteString(literal(pattern[i : i+1]))
-			continue
-		}
-		i++
-		switch pattern[i] {
-		case 'Y':
-			b.WriteString(digits(4, false))
-		case 'm', 'd', 'H', 'M', 'S':
-			b.WriteString(digits(2, false))
-		case 'n':
-			b.WriteString(digits(6, true))
-		case '%':
-			b.WriteString(literal("%"))
-		default:
-			b.WriteString(literal(pattern[i-1 : i+1]))
-		}
-	}
-	return b.String()
-}
-
-func regexpDigits(n int, more bool) string {
-	if more {
-		return "[0-9]{" + strconv.Itoa(n) + ",}"
-	}
-	return "[0-9]{" + strconv.Itoa(n) + "}"
-}
-
-// globDigits matches n digits, then anything when more is set, because a
-// glob cannot repeat a character class.
-func globDigits(n int, more bool) string {
-	s := strings.Repeat("[0-9]", n)
-	if more {
-		s += "*"
-	}
-	return s
-}
-
-// globEscape quotes the glob metacharacters of s byte by byte, because
-// translatePattern passes it single bytes of multi-byte characters.
-func globEscape(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if strings.IndexByte("*?[\\", s[i]) >= 0 {
-			b.WriteByte('\\')
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
-}
-
-// freeName returns path, or path with -1, -2, ... before its extensions
-// when a file of that name exists, so that a rename never replaces a file.
-func freeName(path string) (string, error) {
-	if _, err := os.Lstat(path); os.IsNotExist(err) {
-		return path, nil
+// suffixedName returns path for n = 0, and otherwise path with -n before
+// its extensions: "a.jsonl.gz" becomes "a-2.jsonl.gz" for n = 2.
+func suffixedName(path string, n int) string {
+	if n == 0 {
+		return path
 	}
 	dir, base := filepath.Split(path)
 	stem, ext := base, ""
-	if i := strings.IndexByte(base[1:], '.'); i >= 0 {
+	if i := strings.IndexByte(base[min(1, len(base)):], '.'); i >= 0 {
 		stem, ext = base[:i+1], base[i+1:]
 	}
-	for n := 1; n < 1<<20; n++ {
-		candidate := filepath.Join(dir, stem+"-"+strconv.Itoa(n)+ext)
-		if _, err := os.Lstat(candidate); os.IsNotExist(err) {
-			return candidate, nil
-		}
-	}
-	return "", fmt.Errorf("no free name next to %q", path)
+	return filepath.Join(dir, stem+"-"+strconv.Itoa(n)+ext)
 }
 
 // countingWriter counts the bytes written to the file.

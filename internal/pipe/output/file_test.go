@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -136,6 +137,203 @@ func TestFileRotateByTime(t *testing.T) {
 	}
 	if got := readAll(t, filepath.Join(dir, "t.jsonl"), "none"); got != "a\n" {
 		t.Errorf("first file holds %q", got)
+	}
+}
+
+func TestFileDateDirectories(t *testing.T) {
+	dir := t.TempDir()
+	pattern := filepath.Join(dir, "%Y", "%m", "%n", "out-%n.jsonl")
+	before := time.Now().UTC()
+	f, err := NewFile(FileOptions{Path: pattern, MaxRecords: 2, Format: record.FormatPlain})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := &countDone{}
+	for i := range 5 {
+		rec := &record.Record{Value: []byte(strconv.Itoa(i))}
+		if err := f.Write(context.Background(), rec, done); err != nil {
+			t.Fatalf("write %d: %v", i, err)
+		}
+	}
+	if err := f.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	after := time.Now().UTC()
+	if done.ok != 5 || done.failed != 0 {
+		t.Errorf("delivered %d, failed %d, want 5 and 0", done.ok, done.failed)
+	}
+
+	// Each rotation opens a file in a new directory, because %n is in the
+	// directory part. The test may run across the end of a month.
+	for seq, want := range []string{"0\n1\n", "2\n3\n", "4\n"} {
+		name := expandPath(pattern, before, seq)
+		if _, err := os.Stat(name); err != nil {
+			name = expandPath(pattern, after, seq)
+		}
+		if got := readAll(t, name, "none"); got != want {
+			t.Errorf("%s holds %q, want %q", name, got, want)
+		}
+	}
+	if _, err := os.Lstat(filepath.Join(dir, "%Y")); !os.IsNotExist(err) {
+		t.Errorf("directory named after the pattern: Lstat error %v, want not exist", err)
+	}
+
+	// A later start finds a stale temporary file in an expanded directory.
+	stale := filepath.Join(filepath.Dir(expandPath(pattern, after, 0)), ".out-000009.jsonl.tmp-7")
+	if err := os.WriteFile(stale, []byte("x\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	again, err := NewFile(FileOptions{Path: pattern, Format: record.FormatPlain})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer again.Close(context.Background())
+	if _, err := os.Lstat(stale); !os.IsNotExist(err) {
+		t.Errorf("stale %s: Lstat error %v, want not exist", stale, err)
+	}
+}
+
+func TestFileCreatesPlainDirectoryAtStart(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "a", "b%%c")
+	f, err := NewFile(FileOptions{Path: filepath.Join(dir, "out-%n.jsonl"), Format: record.FormatPlain})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close(context.Background())
+	if info, err := os.Stat(filepath.Join(filepath.Dir(dir), "b%c")); err != nil || !info.IsDir() {
+		t.Errorf("directory of the output after NewFile: %v, %v", info, err)
+	}
+}
+
+func TestFileKeepsExistingName(t *testing.T) {
+	dir := t.TempDir()
+	existing := map[string]string{"t.jsonl": "old\n", "t-1.jsonl": "old 1\n"}
+	for name, content := range existing {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f, err := NewFile(FileOptions{Path: filepath.Join(dir, "t.jsonl"), Format: record.FormatPlain})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Write(context.Background(), &record.Record{Value: []byte("new")}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+
+	for name, content := range existing {
+		if got := readAll(t, filepath.Join(dir, name), "none"); got != content {
+			t.Errorf("existing %s holds %q, want %q", name, got, content)
+		}
+	}
+	if got := readAll(t, filepath.Join(dir, "t-2.jsonl"), "none"); got != "new\n" {
+		t.Errorf("new file t-2.jsonl holds %q", got)
+	}
+	if names, _ := filepath.Glob(filepath.Join(dir, "*")); len(names) != 3 {
+		t.Errorf("files %v, want 3", names)
+	}
+	if tmp, _ := filepath.Glob(filepath.Join(dir, ".*")); len(tmp) != 0 {
+		t.Errorf("temporary files left: %v", tmp)
+	}
+}
+
+func TestFileSameNameTwoOutputs(t *testing.T) {
+	// Two outputs write one pattern without %n at the same time, so both
+	// take the names t.jsonl, t-1.jsonl, ... in a race. No file may
+	// replace another.
+	dir := t.TempDir()
+	const perOutput = 100
+	var wg sync.WaitGroup
+	errs := make(chan error, 4)
+	for _, prefix := range []string{"a", "b"} {
+		f, err := NewFile(FileOptions{Path: filepath.Join(dir, "t.jsonl"), MaxRecords: 1, Format: record.FormatPlain})
+		if err != nil {
+			t.Fatal(err)
+		}
+		wg.Go(func() {
+			done := &countDone{}
+			for i := range perOutput {
+				rec := &record.Record{Value: []byte(prefix + strconv.Itoa(i))}
+				if err := f.Write(context.Background(), rec, done); err != nil {
+					errs <- err
+					break
+				}
+			}
+			if err := f.Close(context.Background()); err != nil {
+				errs <- err
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+
+	names, _ := filepath.Glob(filepath.Join(dir, "*"))
+	if len(names) != 2*perOutput {
+		t.Errorf("%d files, want %d", len(names), 2*perOutput)
+	}
+	seen := map[string]bool{}
+	for _, name := range names {
+		seen[readAll(t, name, "none")] = true
+	}
+	for _, prefix := range []string{"a", "b"} {
+		for i := range perOutput {
+			if line := prefix + strconv.Itoa(i) + "\n"; !seen[line] {
+				t.Errorf("no file holds %q", line)
+			}
+		}
+	}
+}
+
+func TestRenameFreeKeepsExistingName(t *testing.T) {
+	// renameFree is the fallback where hard links are not supported.
+	dir := t.TempDir()
+	final := filepath.Join(dir, "r.jsonl")
+	tmp := filepath.Join(dir, ".r.jsonl.tmp-1")
+	for name, content := range map[string]string{final: "old\n", tmp: "new\n"} {
+		if err := os.WriteFile(name, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	name, err := renameFree(tmp, final)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := filepath.Join(dir, "r-1.jsonl"); name != want {
+		t.Errorf("renameFree = %q, want %q", name, want)
+	}
+	if got := readAll(t, final, "none"); got != "old\n" {
+		t.Errorf("existing file holds %q", got)
+	}
+	if got := readAll(t, name, "none"); got != "new\n" {
+		t.Errorf("renamed file holds %q", got)
+	}
+	if _, err := os.Lstat(tmp); !os.IsNotExist(err) {
+		t.Errorf("temporary name: Lstat error %v, want not exist", err)
+	}
+}
+
+func TestSuffixedName(t *testing.T) {
+	for _, c := range []struct {
+		path string
+		n    int
+		want string
+	}{
+		{"/d/a.jsonl.gz", 0, "/d/a.jsonl.gz"},
+		{"/d/a.jsonl.gz", 2, "/d/a-2.jsonl.gz"},
+		{"/d/.a.jsonl", 1, "/d/.a-1.jsonl"},
+		{"/d.x/a", 1, "/d.x/a-1"},
+		{"a.jsonl", 3, "a-3.jsonl"},
+	} {
+		if got := suffixedName(c.path, c.n); got != c.want {
+			t.Errorf("suffixedName(%q, %d) = %q, want %q", c.path, c.n, got, c.want)
+		}
 	}
 }
 
@@ -272,7 +470,7 @@ func TestFileKeepsLiveTemp(t *testing.T) {
 
 func TestTempPatterns(t *testing.T) {
 	dirGlob, base := tempPatterns("/d/%Y/%m[x]/%n/a*%%.%q-%H%M%S-%n.jsonl%")
-	if want := `/d/[0-9][0-9][0-9][0-9]/[0-9][0-9]\[x]/[0-9][0-9][0-9][0-9][0-9][0-9]*/`; dirGlob != want {
+	if want := `/d/[0-9][0-9][0-9][0-9]/[0-9][0-9]\[x]/[0-9][0-9][0-9][0-9][0-9][0-9]*`; dirGlob != want {
 		t.Errorf("directory glob = %q, want %q", dirGlob, want)
 	}
 	for name, want := range map[string]bool{
