@@ -47,7 +47,8 @@ type FileOptions struct {
 // delivered once it has its final name, so a crash before that leaves a
 // temporary file whose records were not committed and are read again.
 // NewFile removes such leftovers (see removeStaleTemps). Taking the final
-// name never replaces an existing file (see takeName).
+// name does not replace an existing file unless the filesystem lacks hard
+// links (see takeName).
 //
 // Files are created with mode 0644 before the umask, so that a log
 // shipper running as another user can read them.
@@ -347,7 +348,7 @@ func (f *File) takeName(tmp, path string) (string, error) {
 		if linkUnsupported(err) {
 			if !f.renameWarned {
 				f.renameWarned = true
-				f.log.Warn("hard link of temporary file failed, so a final name is taken by rename, which can replace a file that another process writes at the same moment", "path", tmp, "err", err)
+				f.log.Warn("hard link of temporary file failed, so final names are taken by a rename that is not atomic", "path", tmp, "err", err)
 			}
 			return renameFree(tmp, path)
 		}
@@ -368,9 +369,10 @@ func (f *File) takeName(tmp, path string) (string, error) {
 }
 
 // linkUnsupported reports whether err from os.Link means that the
-// filesystem does not support hard links: EPERM on Linux (link(2)), as
-// the temporary file is a regular file of this process's user, and
-// EOPNOTSUPP or ENOSYS elsewhere.
+// filesystem does not support hard links. Linux link(2) returns EPERM
+// there. Its other causes, a directory or an immutable or append-only
+// file, do not fit a temporary file that this process has just created.
+// Other systems return ENOTSUP, EOPNOTSUPP or ENOSYS.
 func linkUnsupported(err error) bool {
 	return errors.Is(err, syscall.EPERM) || errors.Is(err, syscall.EOPNOTSUPP) || errors.Is(err, syscall.ENOTSUP) || errors.Is(err, syscall.ENOSYS)
 }

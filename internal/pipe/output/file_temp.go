@@ -122,8 +122,9 @@ func removeIfUnlocked(path string) (bool, error) {
 		return false, fmt.Errorf("lock %q: %w", path, err)
 	}
 
-	// The writer may have renamed the file to its final name, or another
-	// output may have removed it, after it was opened here.
+	// The writer may have given the file its final name and removed the
+	// temporary name, or another output may have removed it, after it was
+	// opened here.
 	if !namesFile(path, file) {
 		return false, nil
 	}

@@ -193,7 +193,7 @@ func TestFileDateDirectories(t *testing.T) {
 	}
 }
 
-func TestFileCreatesPlainDirectoryAtStart(t *testing.T) {
+func TestFileCreatesFixedDirectoryAtStart(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "a", "b%%c")
 	f, err := NewFile(FileOptions{Path: filepath.Join(dir, "out-%n.jsonl"), Format: record.FormatPlain})
 	if err != nil {
@@ -486,6 +486,16 @@ func TestTempPatterns(t *testing.T) {
 		if got := base.MatchString(name); got != want {
 			t.Errorf("temporary name regexp %s on %q = %v, want %v", base, name, got, want)
 		}
+	}
+}
+
+func TestTempPatternsNoDirectory(t *testing.T) {
+	dirGlob, base := tempPatterns("out-%n.jsonl")
+	if dirGlob != "." {
+		t.Errorf("directory glob = %q, want %q", dirGlob, ".")
+	}
+	if !base.MatchString(".out-000001.jsonl.tmp-5") {
+		t.Errorf("temporary name regexp %s does not match .out-000001.jsonl.tmp-5", base)
 	}
 }
 

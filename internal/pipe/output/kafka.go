@@ -166,6 +166,11 @@ func (k *Kafka) completed(p *produced, err error) {
 	if err != nil {
 		k.stats.Failed.Add(1)
 		kafka.FromKgo(&p.view, &p.kr)
+		if errors.Is(err, context.Canceled) && k.ctx.Err() != nil {
+			// Close gave up on the record: the brokers did not
+			// acknowledge it in time, and the reason is in the log.
+			err = fmt.Errorf("not acknowledged before the output closed, as during a shutdown that timed out; check that the brokers are reachable: %w", err)
+		}
 		p.done.Delivered(fmt.Errorf("produce to topic %q: %w", p.kr.Topic, err), &p.view)
 	} else {
 		k.stats.Written.Add(1)
