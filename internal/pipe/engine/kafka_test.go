@@ -695,3 +695,57 @@ func TestFullBufferSendsWhatOutputsHold(t *testing.T) {
 	}
 	checkAllIDs(t, consumeAll(t, c, "out", false), n)
 }
+
+func TestKafkaLeaderMoves(t *testing.T) {
+	c, err := kfake.NewCluster(kfake.NumBrokers(3), kfake.SeedTopics(3, "in", "out"), kfake.GroupMinSessionTimeout(time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	const n = 20000
+	produceN(t, c, "in", 0, n)
+
+	// The leaders of every partition move between the three brokers
+	// while the pipeline reads and produces: clients must follow them,
+	// and nothing may be lost.
+	// The run ends once every input offset was committed, which happens
+	// only after every record before it was delivered.
+	e := New(kafkaSpec(c, "in", "out", "g-moves"), nil, quietLogger())
+	moves := 0
+	err = runUntil(t, e, func() bool {
+		if moves < 50 {
+			c.ShufflePartitionLeaders()
+			moves++
+		}
+		return committedSum(c, "g-moves", "in") >= n
+	})
+	if err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	if moves < 2 {
+		t.Fatalf("the pipeline finished before the leaders moved twice")
+	}
+	t.Logf("leaders moved %d times", moves)
+	checkAllIDs(t, consumeAll(t, c, "out", false), n)
+}
+
+// committedSum returns the sum of a group's committed offsets of topic,
+// or 0 while the group has none.
+func committedSum(c *kfake.Cluster, group, topic string) int64 {
+	cl, err := kgo.NewClient(kgo.SeedBrokers(c.ListenAddrs()...))
+	if err != nil {
+		return 0
+	}
+	defer cl.Close()
+	offs, err := kadm.NewClient(cl).FetchOffsets(context.Background(), group)
+	if err != nil {
+		return 0
+	}
+	var total int64
+	offs.Each(func(o kadm.OffsetResponse) {
+		if o.Topic == topic && o.Err == nil {
+			total += o.At
+		}
+	})
+	return total
+}
