@@ -40,7 +40,7 @@ type Record struct {
 
 	// ValueJSON is set by a stage that checked Value in full and found
 	// embeddable JSON (see IsEmbeddableJSON), so that the stages after it
-	// in etl-pipe's chain need not check the same bytes again. Whoever
+	// in etl-pipe's chain need not check the same bytes again. Code that
 	// replaces Value clears it, or keeps it only for bytes that are
 	// embeddable JSON too, such as the result of an edit that splices a
 	// JSON value into a checked object.

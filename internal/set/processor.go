@@ -92,7 +92,7 @@ type state struct {
 	rec   record.Record
 	kind  valueKind
 	plain bool // the record is a plain line
-	// root is what the edits know about the value's root object.
+	// root is the edits' knowledge of the value's root object.
 	root rootState
 
 	bufs [2][]byte // value scratch buffers, used in turn

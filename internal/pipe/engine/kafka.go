@@ -605,9 +605,9 @@ func (l *lane) dispatch(ctx context.Context, fetches kgo.Fetches, workers []*wor
 		select {
 		case w.in <- b:
 		case <-ctx.Done():
-			// Never handed on, the records leave the tracker, so that the
-			// drain does not wait for them; nothing from them on is
-			// committed, and they are read again.
+			// The records were never handed on, so they leave the
+			// tracker and the drain does not wait for them. Nothing from
+			// them on is committed, and they are read again.
 			part.Withdraw(first, n)
 			if b.txn != nil {
 				b.txn.finish(n)
