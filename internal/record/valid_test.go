@@ -122,3 +122,22 @@ func FuzzIndexEmbeddableObject(f *testing.F) {
 		}
 	})
 }
+
+// TestValidJSONSpecialBytePositions puts each kind of byte that ends a
+// run of plain string bytes at every position of a long string.
+func TestValidJSONSpecialBytePositions(t *testing.T) {
+	specials := []string{`\"`, `\\`, `\n`, `\u00e9`, "\x01", "\x1f", "é", "😀", "\xff", "\xed\xa0\x80", `"`, "\x7f", " "}
+	for _, special := range specials {
+		for pos := 0; pos <= 24; pos++ {
+			s := `{"k":"` + strings.Repeat("a", pos) + special + strings.Repeat("b", 24-pos) + `"}`
+			want := json.Valid([]byte(s)) && utf8.ValidString(s)
+			if got := ValidJSON([]byte(s)); got != want {
+				t.Errorf("ValidJSON(%q) = %v, want %v", s, got, want)
+			}
+			var idx ObjectIndex
+			if got := IndexEmbeddableObject([]byte(s), &idx); got != want {
+				t.Errorf("IndexEmbeddableObject(%q) = %v, want %v", s, got, want)
+			}
+		}
+	}
+}
