@@ -178,6 +178,9 @@ func (w *worker) run() {
 				w.failed(err, kr)
 			}
 			t.release()
+			if i%countEvery == countEvery-1 {
+				w.e.addCounts(w.chain)
+			}
 		}
 		w.e.addCounts(w.chain)
 	}
@@ -536,6 +539,14 @@ func (l *lane) read(ctx context.Context, workers []*worker) error {
 	}
 }
 
+// holdRecords waits while the pipeline is paused, counting n records as
+// held. It returns false when ctx ended first.
+func (e *Engine) holdRecords(ctx context.Context, n int) bool {
+	e.held.Add(int64(n))
+	defer e.held.Add(-int64(n))
+	return e.waitResumed(ctx) == nil
+}
+
 // holdWhilePaused keeps the records of a poll that was in progress when
 // the pipeline was paused until it resumes, so that a pause holds back
 // every record not yet handed to a worker. It returns false when ctx
@@ -581,6 +592,13 @@ func (l *lane) dispatch(ctx context.Context, fetches kgo.Fetches, workers []*wor
 		recs := l.bound(p)
 		n := len(recs)
 		if n == 0 {
+			return
+		}
+		// A pause that came while this poll is handed on holds the
+		// partitions not handed on yet. A transaction is not held open
+		// for a pause: its poll is handed on in full.
+		if l.txn == nil && !e.holdRecords(ctx, n) {
+			err = ctx.Err()
 			return
 		}
 		if err = e.budget.Acquire(ctx, n); err != nil {

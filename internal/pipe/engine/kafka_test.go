@@ -749,3 +749,66 @@ func committedSum(c *kfake.Cluster, group, topic string) int64 {
 	})
 	return total
 }
+
+func TestPauseHoldsRestOfPoll(t *testing.T) {
+	c := newCluster(t, 8, "in", "out")
+	const n = 800
+	cl, err := kgo.NewClient(kgo.SeedBrokers(c.ListenAddrs()...), kgo.RecordPartitioner(kgo.ManualPartitioner()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rs []*kgo.Record
+	for i := 0; i < n; i++ {
+		rs = append(rs, &kgo.Record{Topic: "in", Partition: int32(i % 8), Value: []byte(fmt.Sprintf(`{"id":%d}`, i))})
+	}
+	err = cl.ProduceSync(context.Background(), rs...).FirstErr()
+	cl.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// One worker held by the gate takes one batch and queues four: the
+	// reader waits to hand on the sixth partition of its poll when the
+	// pause comes. Once the gate opens, it hands that one on and holds
+	// the partitions after it until the resume.
+	gate := make(chan struct{})
+	spec := kafkaSpec(c, "in", "out", "g-pause")
+	spec.Stages = []Stage{{Name: "gate", Index: 1, Policy: stage.PolicyFail, Factory: func() (stage.Processor, error) {
+		return gateStage{gate}, nil
+	}}}
+	spec.Processors = 1
+	spec.Buffer = 100000
+
+	e := New(spec, nil, quietLogger())
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- e.Run(ctx) }()
+	waitUntil := func(what string, cond func() bool) {
+		t.Helper()
+		deadline := time.Now().Add(20 * time.Second)
+		for !cond() {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: not within 20s; status %+v", what, e.Status())
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	waitUntil("the reader waits for the worker", func() bool { return e.Status().Source > 0 })
+	time.Sleep(200 * time.Millisecond)
+	e.Pause()
+	close(gate)
+
+	waitUntil("the rest of the poll held", func() bool { return e.Status().Held > 0 })
+	st := e.Status()
+	if st.Source >= n {
+		t.Errorf("all %d records were handed on during the pause", st.Source)
+	}
+	e.Resume()
+	waitUntil("every record delivered", func() bool { return delivered(e, 0) >= n })
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	checkAllIDs(t, consumeAll(t, c, "out", false), n)
+}
