@@ -49,6 +49,7 @@ type Path struct {
 	text   string // the path as written
 	meta   Meta
 	gjson  string // for value paths
+	rest   string // the gjson path of keys[1:], for a read through an index
 	header string // for MetaHeader
 	keys   []string
 }
@@ -86,7 +87,7 @@ func Compile(text string) (*Path, error) {
 	for i, key := range keys {
 		escaped[i] = gjson.Escape(key)
 	}
-	return &Path{text: text, gjson: strings.Join(escaped, "."), keys: keys}, nil
+	return &Path{text: text, gjson: strings.Join(escaped, "."), rest: strings.Join(escaped[1:], "."), keys: keys}, nil
 }
 
 // unescape removes the backslash of each backslash escape.
@@ -159,6 +160,38 @@ func (p *Path) GJSON() string { return p.gjson }
 // Keys returns the unescaped keys of a value path, outermost first.
 func (p *Path) Keys() []string { return p.keys }
 
+// getIndexed reads the field from value through the index of its root
+// members: the first key is found among them, as gjson finds the first
+// member of a name, and the rest of the path is read inside its value.
+func (p *Path) getIndexed(value []byte, idx *record.ObjectIndex) gjson.Result {
+	key := p.keys[0]
+	for i := range idx.Members {
+		m := &idx.Members[i]
+		name := value[m.KeyFrom+1 : m.KeyTo-1]
+		if m.Escaped {
+			if gjson.Parse(String(value[m.KeyFrom:m.KeyTo])).Str != key {
+				continue
+			}
+		} else if String(name) != key {
+			continue
+		}
+
+		raw := String(value[m.ValueFrom:m.ValueTo])
+		var r gjson.Result
+		if len(p.keys) == 1 {
+			r = gjson.Parse(raw)
+			r.Index = m.ValueFrom
+			return r
+		}
+		r = gjson.Get(raw, p.rest)
+		if r.Index > 0 {
+			r.Index += m.ValueFrom
+		}
+		return r
+	}
+	return gjson.Result{}
+}
+
 // HeaderName returns the header name of a MetaHeader path.
 func (p *Path) HeaderName() string { return p.header }
 
@@ -174,6 +207,9 @@ func (p *Path) Get(rec *record.Record) gjson.Result {
 	case MetaNone:
 		if rec.Value == nil {
 			return gjson.Result{}
+		}
+		if rec.Index != nil {
+			return p.getIndexed(rec.Value, rec.Index)
 		}
 		return gjson.Get(String(rec.Value), p.gjson)
 	case MetaKey:

@@ -23,6 +23,7 @@ func FromKgo(dst *record.Record, src *kgo.Record) {
 	dst.Line = 0
 	dst.HasMeta = true
 	dst.ValueJSON = false
+	dst.Index = nil
 }
 
 // ToKgo fills dst with the value, key, headers and timestamp of src,

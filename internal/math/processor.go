@@ -145,6 +145,7 @@ func (p *Processor) Process(rec *record.Record, emit stage.Emit) error {
 			p.bufs[p.spare] = value
 			p.spare = 1 - p.spare
 			p.out.Value = value
+			p.out.Index = nil
 			continue
 		}
 

@@ -13,7 +13,8 @@ import (
 )
 
 // TestCheckedValueMark runs etl-set and etl-math as etl-pipe chains them:
-// etl-set marks a value it checked, etl-math trusts the mark, and a
+// etl-set marks a value it checked and hands on the index of its root
+// members, etl-math trusts the mark and reads through the index, and a
 // record read from Kafka never carries a mark from an earlier record.
 func TestCheckedValueMark(t *testing.T) {
 	sp, err := set.Compile([]string{"status=seen"}, set.Options{})
@@ -44,6 +45,9 @@ func TestCheckedValueMark(t *testing.T) {
 		}
 		var got *record.Record
 		err := s.Process(&rec, func(r *record.Record) error {
+			if tc.marked && r.Index == nil {
+				t.Errorf("%s: etl-set hands on no index of the value it checked", tc.value)
+			}
 			return m.Process(r, func(out *record.Record) error {
 				got = out
 				return nil
@@ -54,6 +58,9 @@ func TestCheckedValueMark(t *testing.T) {
 		}
 		if string(got.Value) != tc.want || got.ValueJSON != tc.marked {
 			t.Errorf("%s: got %s marked %v; want %s marked %v", tc.value, got.Value, got.ValueJSON, tc.want, tc.marked)
+		}
+		if got.Index != nil && tc.marked {
+			t.Errorf("%s: etl-math edited the value and kept an index of the old bytes", tc.value)
 		}
 		rec = *got
 	}

@@ -45,6 +45,13 @@ type Record struct {
 	// embeddable JSON too, such as the result of an edit that splices a
 	// JSON value into a checked object.
 	ValueJSON bool
+
+	// Index, when not nil, locates the members of Value's root object:
+	// a stage that indexed the value hands the index on, so that the
+	// stages after it read top-level fields without walking the object.
+	// It is valid only until the record changes. Code that replaces
+	// Value sets it to nil, or to an index of the new bytes.
+	Index *ObjectIndex
 }
 
 // Header is one Kafka record header. A nil Value is a null header value.

@@ -65,6 +65,10 @@ func (p *Processor) Process(rec *record.Record, emit stage.Emit) error {
 			return err
 		}
 	}
+	if s.root.indexed {
+		// The stages after this one read top-level fields through it.
+		s.rec.Index = &s.root.index
+	}
 	*rec = s.rec
 	return emit(rec)
 }
@@ -150,7 +154,15 @@ func (s *state) classify(rec *record.Record, validate bool) valueKind {
 		case v == nil:
 			return valueSkipped
 		case len(v) > 0 && v[0] == '{' && rec.ValueJSON:
-			// Checked by an earlier stage: the edits walk the object.
+			// Checked by an earlier stage, which may have indexed it too;
+			// without an index the edits walk the object.
+			if rec.Index != nil {
+				if rec.Index != &s.root.index {
+					s.root.index.Members = append(s.root.index.Members[:0], rec.Index.Members...)
+					s.root.index.Close = rec.Index.Close
+				}
+				s.root.indexed = true
+			}
 			return valueObject
 		case len(v) > 0 && v[0] == '{':
 			if !record.IndexEmbeddableObject(v, &s.root.index) {
@@ -205,6 +217,7 @@ func (s *state) spare() []byte { return s.bufs[s.next][:0] }
 func (s *state) replace(out []byte) {
 	s.bufs[s.next] = out
 	s.rec.Value = out
+	s.rec.Index = nil // Process hands on root.index if it still holds
 	s.next ^= 1
 }
 
