@@ -84,8 +84,9 @@ func (r *RunCmd) Run(env cli.Env) error {
 		case sig := <-signals:
 			if sig == syscall.SIGHUP {
 				go func() {
-					// The supervisor logs an invalid configuration itself.
-					if err := sup.Reload(); err != nil && !errors.Is(err, admin.ErrInvalid) {
+					// The supervisor logs an invalid configuration and a
+					// reload abandoned for a shutdown itself.
+					if err := sup.Reload(); err != nil && !errors.Is(err, admin.ErrInvalid) && !errors.Is(err, errShuttingDown) {
 						log.Warn("reload on SIGHUP failed", "err", err)
 					}
 				}()

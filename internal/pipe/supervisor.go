@@ -13,6 +13,10 @@ import (
 	"github.com/etelgo/etelgo/internal/pipe/plan"
 )
 
+// errShuttingDown is the error of a start or reload after a shutdown
+// signal, which only logs that it gave up.
+var errShuttingDown = fmt.Errorf("the process is shutting down: %w", admin.ErrState)
+
 // Supervisor states.
 const (
 	stateStarting = "starting"
@@ -32,6 +36,12 @@ type supervisor struct {
 	metrics *engine.Metrics
 	// load reads and checks the configuration again, for a reload.
 	load func() (*plan.Plan, error)
+
+	// ops makes the control actions that start or stop a pipeline
+	// (stop, start, reload, shutdown) run one at a time. Each of them
+	// releases mu while a pipeline drains; without ops, a start in that
+	// gap would run a second pipeline that nothing tracks.
+	ops sync.Mutex
 
 	mu      sync.Mutex
 	plan    *plan.Plan
@@ -122,10 +132,14 @@ func (s *supervisor) stopRun() error {
 
 // Shutdown stops the pipeline, for a signal, and makes Wait return.
 func (s *supervisor) Shutdown() {
+	// The mark comes first, so that a reload that drains the old
+	// pipeline meanwhile starts nothing and ends soon.
 	s.mu.Lock()
 	s.shuttingDown = true
 	s.mu.Unlock()
 
+	s.ops.Lock()
+	defer s.ops.Unlock()
 	err := s.stopRun()
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -221,6 +235,8 @@ func (s *supervisor) Resume() error {
 
 // Stop stops the pipeline and keeps the process up.
 func (s *supervisor) Stop() error {
+	s.ops.Lock()
+	defer s.ops.Unlock()
 	s.mu.Lock()
 	state := s.state
 	s.mu.Unlock()
@@ -236,13 +252,15 @@ func (s *supervisor) Stop() error {
 
 // Start starts a stopped pipeline.
 func (s *supervisor) Start() error {
+	s.ops.Lock()
+	defer s.ops.Unlock()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.state != stateStopped || s.eng == nil {
 		return fmt.Errorf("start: the pipeline is %s: %w", s.stateLocked(), admin.ErrState)
 	}
 	if s.shuttingDown {
-		return fmt.Errorf("start: the process is shutting down: %w", admin.ErrState)
+		return fmt.Errorf("start: %w", errShuttingDown)
 	}
 	if !s.restartable {
 		return fmt.Errorf("start: a pipeline that reads stdin cannot start again: %w", admin.ErrState)
@@ -258,6 +276,8 @@ func (s *supervisor) Start() error {
 // stopped with the new configuration. An invalid one is logged and
 // changes nothing.
 func (s *supervisor) Reload() error {
+	s.ops.Lock()
+	defer s.ops.Unlock()
 	s.mu.Lock()
 	restartable, state := s.restartable, s.state
 	paused := state == stateRunning && s.eng != nil && s.eng.Status().Paused
@@ -290,7 +310,7 @@ func (s *supervisor) Reload() error {
 		// A signal came while the old pipeline drained: the process
 		// ends, and the new configuration never runs.
 		s.log.Info("reload abandoned: the process is shutting down")
-		return fmt.Errorf("reload: the process is shutting down: %w", admin.ErrState)
+		return fmt.Errorf("reload: %w", errShuttingDown)
 	}
 	s.plan = p
 	s.metrics.Reloads.WithLabelValues("ok").Inc()
