@@ -333,7 +333,7 @@ func (e *Engine) runKafka(ctx context.Context) error {
 			}
 		}
 		l.closing.Store(true)
-		l.close()
+		l.closeWithin(shutdown)
 	}
 	stopFlush()
 	e.addCountsAll(workers)
@@ -485,6 +485,31 @@ func (l *lane) own(key topicPartition, owned bool) {
 		delete(l.owned, key)
 		l.e.metrics.Assigned.Dec()
 		l.e.metrics.ConsumerLag.DeleteLabelValues(key.topic, partitionLabel(key.partition))
+	}
+}
+
+// closeWithin closes the lane's client and waits at most until ctx ends,
+// or one second when the lane owns no partition. A client that is joining
+// the group cannot leave before the broker answers the join, which takes
+// as long as the broker waits for the other members: for one killed with
+// SIGKILL, until its session times out. With no partition there is
+// nothing to commit, so the stop does not wait for that.
+func (l *lane) closeWithin(ctx context.Context) {
+	wait := ctx
+	if len(l.ownedKeys()) == 0 {
+		var cancel context.CancelFunc
+		wait, cancel = context.WithTimeout(ctx, time.Second)
+		defer cancel()
+	}
+	closed := make(chan struct{})
+	go func() {
+		l.close()
+		close(closed)
+	}()
+	select {
+	case <-closed:
+	case <-wait.Done():
+		l.e.log.Warn("leaving the consumer group did not end in time; the broker ends the membership when its session times out", "reader", l.id)
 	}
 }
 

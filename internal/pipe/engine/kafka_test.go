@@ -812,3 +812,39 @@ func TestPauseHoldsRestOfPoll(t *testing.T) {
 	}
 	checkAllIDs(t, consumeAll(t, c, "out", false), n)
 }
+
+func TestStopWhileJoiningGroup(t *testing.T) {
+	c := newCluster(t, 2, "in", "out")
+	produceN(t, c, "in", 0, 10)
+
+	// The broker holds every JoinGroup request, as it does while it waits
+	// for a member killed with SIGKILL to time out. A stop must not wait
+	// for the join: nothing was read, so there is nothing to commit.
+	release := make(chan struct{})
+	defer close(release)
+	c.ControlKey(int16(kmsg.JoinGroup), func(kmsg.Request) (kmsg.Response, error, bool) {
+		c.KeepControl()
+		select {
+		case <-release:
+		case <-time.After(30 * time.Second):
+		}
+		return nil, nil, false
+	})
+
+	spec := kafkaSpec(c, "in", "out", "g-join")
+	spec.ShutdownTimeout = 20 * time.Second
+	e := New(spec, nil, quietLogger())
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- e.Run(ctx) }()
+	time.Sleep(500 * time.Millisecond)
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("run: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the stop waited for the group join")
+	}
+}
