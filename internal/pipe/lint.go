@@ -2,7 +2,6 @@ package pipe
 
 import (
 	"bytes"
-	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -21,11 +20,15 @@ type LintCmd struct {
 	configFlags
 }
 
-// Run checks the configuration and every stage in it.
+// Run checks the configuration and every stage in it. Warnings are
+// printed before the verdict and do not fail the check.
 func (l *LintCmd) Run(env cli.Env) error {
 	p, err := buildFile(l.configFlags, env)
 	if err != nil {
 		return err
+	}
+	for _, w := range p.Config.Warnings {
+		fmt.Fprintf(env.Stderr, "%s: %s: warning: %s\n", Name, w.Pos, w.Msg)
 	}
 	fmt.Fprintf(env.Stderr, "%s: %s is valid: %s, %s\n", Name, l.File, count(len(p.Stages), "stage"), count(len(p.Config.Outputs), "output"))
 	return nil
@@ -87,6 +90,10 @@ func buildFile(flags configFlags, env cli.Env) (*plan.Plan, error) {
 // nil, changes cfg before it is built.
 func buildConfig(cfg *config.Config, loadErr error, adjust func(*config.Config), env cli.Env) (*plan.Plan, error) {
 	if cfg == nil {
+		var list config.ErrorList
+		if errors.As(loadErr, &list) {
+			list.Sort()
+		}
 		return nil, linesError(loadErr)
 	}
 	if adjust != nil {
@@ -112,9 +119,7 @@ func buildConfig(cfg *config.Config, loadErr error, adjust func(*config.Config),
 			return nil, linesError(errors.Join(loadErr, buildErr))
 		}
 	}
-	slices.SortStableFunc(all, func(a, b *config.Error) int {
-		return cmp.Or(cmp.Compare(a.Pos.Line, b.Pos.Line), cmp.Compare(a.Pos.Col, b.Pos.Col))
-	})
+	all.Sort()
 	return nil, linesError(all)
 }
 

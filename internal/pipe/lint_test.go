@@ -1,6 +1,7 @@
 package pipe
 
 import (
+	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -8,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/etelgo/etelgo/internal/cli"
 	"github.com/etelgo/etelgo/internal/pipe/config"
 	"github.com/etelgo/etelgo/internal/pipe/plan"
 )
@@ -117,6 +119,27 @@ func TestLintReportsFileAndStageErrors(t *testing.T) {
 			cmd:  "lint",
 			yaml: "processors: 4\nstages:\n  - etl-set ok=1\nprocessors: 1\n",
 			want: []string{`4:1: duplicate key "processors", first given at FILE:1:1`},
+			code: 2,
+		},
+		{
+			name: "duplicate keys at several depths in file order",
+			cmd:  "lint",
+			yaml: "stages:\n  - etl-set ok=1\n  - set: {edits: [a=1], edits: [b=2]}\nretries:\n  max: 1\n  max: 2\nstages: []\n",
+			want: []string{
+				`3:25: duplicate key "edits", first given at FILE:3:11`,
+				`6:3: duplicate key "max", first given at FILE:5:3`,
+				`7:1: duplicate key "stages", first given at FILE:1:1`,
+			},
+			code: 2,
+		},
+		{
+			name: "two spellings of one option beside a setting error",
+			cmd:  "lint",
+			yaml: "admin: '127.0.0.1:99999'\nstages:\n  - set: {on-error: skip, edits: [a=1], on_error: pass}\n",
+			want: []string{
+				`1:8: invalid admin address "127.0.0.1:99999"`,
+				`3:41: duplicate key "on_error", first given at FILE:3:11 as "on-error"`,
+			},
 			code: 2,
 		},
 		{
@@ -286,5 +309,83 @@ func TestEscapeDollars(t *testing.T) {
 		if err != nil || string(got) != want {
 			t.Errorf("escapeDollars(%s) = %s, %v; want %s", in, got, err, want)
 		}
+	}
+}
+
+// lint and config export read a configuration whose relative paths name
+// files beside it, from another working directory.
+func TestLintFromAnotherWorkingDir(t *testing.T) {
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "conf")
+	if err := os.MkdirAll(filepath.Join(conf, "lib"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(conf, "d.lua"), "function process(rec) return rec end\n")
+	file := filepath.Join(conf, "p.yaml")
+	writeFile(t, file, "stages:\n  - etl-lua --lua-path lib d.lua\n  - lua: {script: d.lua}\noutputs:\n  - file: {path: out/x-%n.jsonl}\nadmin: \"off\"\n")
+	cwd := t.TempDir()
+	t.Chdir(cwd)
+	relative, err := filepath.Rel(cwd, file)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	if _, stderr, code := runCmd(t, "", "lint", "-c", file); code != 0 {
+		t.Fatalf("lint exited %d:\n%s", code, stderr)
+	}
+	out, stderr, code := runCmd(t, "", "config", "export", "-c", relative)
+	if code != 0 {
+		t.Fatalf("config export exited %d:\n%s", code, stderr)
+	}
+	for _, want := range []string{
+		`"script": "` + filepath.Join(conf, "d.lua") + `"`,
+		`"` + filepath.Join(conf, "lib") + `"`,
+		`"path": "` + filepath.Join(conf, "out", "x-%n.jsonl") + `"`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("export lacks %s:\n%s", want, out)
+		}
+	}
+
+	p := loadPlan(t, file)
+	if got := p.Spec.Outputs[0].File.Path; got != filepath.Join(conf, "out", "x-%n.jsonl") {
+		t.Errorf("file output path = %q, want it under %s", got, conf)
+	}
+}
+
+func TestLintWarnsOfSmallBuffer(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "p.yaml")
+	writeFile(t, file, "stages:\n  - etl-set a=1\nbuffer: 10\n")
+	_, stderr, code := runCmd(t, "", "lint", "-c", file)
+	if code != 0 {
+		t.Fatalf("lint exited %d:\n%s", code, stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(stderr), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("got %d lines, want a warning and the verdict:\n%s", len(lines), stderr)
+	}
+	if want := Name + ": " + file + ":3:9: warning: buffer 10 is below 1000"; !strings.HasPrefix(lines[0], want) {
+		t.Errorf("line 1 = %q, want it to begin with %q", lines[0], want)
+	}
+	if want := Name + ": " + file + " is valid"; !strings.HasPrefix(lines[1], want) {
+		t.Errorf("line 2 = %q, want it to begin with %q", lines[1], want)
+	}
+}
+
+func TestRunChecksAdminFlagAndLogsWarnings(t *testing.T) {
+	var out, stderr bytes.Buffer
+	code := cli.Main(App, []string{"run", "--admin", "127.0.0.1:99999", "etl-set a=1"}, cli.Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &stderr})
+	if code != 2 || !strings.Contains(stderr.String(), "--admin") {
+		t.Errorf("run --admin 127.0.0.1:99999: exit %d, %s; want 2 naming --admin", code, stderr.String())
+	}
+
+	cfg := filepath.Join(t.TempDir(), "small.yaml")
+	if err := os.WriteFile(cfg, []byte("stages: [etl-set a=1]\nbuffer: 10\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	stderr.Reset()
+	code = cli.Main(App, []string{"run", "--admin", "off", "-c", cfg}, cli.Env{Stdin: strings.NewReader("{}\n"), Stdout: &out, Stderr: &stderr})
+	if code != 0 || !strings.Contains(stderr.String(), "configuration warning") || !strings.Contains(stderr.String(), "buffer 10") {
+		t.Errorf("run with buffer 10: exit %d, log %s; want 0 and a configuration warning", code, stderr.String())
 	}
 }

@@ -45,7 +45,18 @@ func (r *RunCmd) Run(env cli.Env) error {
 		signal.Ignore(syscall.SIGPIPE)
 	}
 
-	load := func() (*plan.Plan, error) { return r.load(env) }
+	if r.Admin != "" {
+		if err := config.CheckAdmin(r.Admin); err != nil {
+			return &cli.UsageError{Err: fmt.Errorf("--admin: %w", err)}
+		}
+	}
+	load := func() (*plan.Plan, error) {
+		p, err := r.load(env)
+		if err == nil {
+			logWarnings(log, p.Config)
+		}
+		return p, err
+	}
 	p, err := load()
 	if err != nil {
 		return &cli.UsageError{Err: err}
@@ -167,6 +178,14 @@ func linesError(err error) error {
 		return err
 	}
 	return errors.New(strings.ReplaceAll(msg, "\n", "\n"+Name+": "))
+}
+
+// logWarnings logs the settings of cfg that run but are likely a
+// mistake, as lint prints them.
+func logWarnings(log *slog.Logger, cfg *config.Config) {
+	for _, w := range cfg.Warnings {
+		log.Warn("configuration warning", "at", w.Pos.String(), "msg", w.Msg)
+	}
 }
 
 // startAdmin starts the admin server, unless it is off. A default address

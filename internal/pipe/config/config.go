@@ -31,6 +31,8 @@ package config
 
 import (
 	"fmt"
+	"net"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -61,6 +63,17 @@ const (
 	DefaultRotateInterval  = time.Hour
 	DefaultRotateSize      = 256 << 20
 )
+
+// MinBuffer is the smallest buffer that lint accepts without a warning.
+// The reader waits for acknowledgements once buffer records are in
+// flight, and a Kafka output acknowledges a produce request after a
+// broker round trip of a few milliseconds. So throughput is at most
+// about buffer records per round trip: a buffer of 10 caps a pipeline at
+// a few thousand records a second, and 1000 lifts that cap a
+// hundredfold. A file output also closes a file every buffer/2 records.
+// A smaller buffer still runs, because it bounds memory for very large
+// records.
+const MinBuffer = 1000
 
 // Pos is the position of a part of the configuration. Line and Col are
 // 1-based, and a zero Line means the whole source (a file or a line).
@@ -111,6 +124,10 @@ type Config struct {
 	Env             string         `json:"env,omitempty"` // the overlay applied, if any
 	Pos             Pos            `json:"-"`
 	Positions       map[string]Pos `json:"-"` // position of each top-level key
+
+	// Warnings are settings that run but are likely a mistake, such as a
+	// buffer below MinBuffer, in the order of the file.
+	Warnings ErrorList `json:"-"`
 }
 
 // Input kinds.
@@ -149,7 +166,9 @@ type Output struct {
 type FileOutput struct {
 	// Path is the final name of each file. The strftime-like verbs %Y %m
 	// %d %H %M %S take the time the file was opened, and %n a sequence
-	// number that keeps names unique within a run.
+	// number that keeps names unique within a run. A relative path in a
+	// configuration file is joined to the file's directory when it is
+	// read.
 	Path           string   `json:"path"`
 	RotateSize     int64    `json:"rotate_size"`
 	RotateInterval Duration `json:"rotate_interval"`
@@ -168,7 +187,12 @@ type Stage struct {
 	Options []Option `json:"-"`
 	// Structured reports whether the stage was written as a YAML mapping.
 	Structured bool `json:"-"`
-	Pos        Pos  `json:"-"`
+	// Dir is the absolute directory that relative file paths in the
+	// stage's options resolve against: the configuration file's
+	// directory. It is empty for a pipeline line given on the command
+	// line, whose paths resolve against the working directory.
+	Dir string `json:"-"`
+	Pos Pos    `json:"-"`
 }
 
 // Option is one key of a structured stage: a flag or an argument name,
@@ -229,6 +253,23 @@ func defaults(name string) *Config {
 		Admin:           DefaultAdmin,
 		Positions:       map[string]Pos{},
 	}
+}
+
+// CheckAdmin checks an admin address: off, or HOST:PORT with a port
+// number from 1 to 65535. HOST may be empty, which listens on every
+// interface.
+func CheckAdmin(addr string) error {
+	if addr == "off" {
+		return nil
+	}
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("invalid admin address %q: use HOST:PORT, such as 127.0.0.1:9644, or off", addr)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+		return fmt.Errorf("invalid admin address %q: the port must be a number from 1 to 65535, such as 127.0.0.1:9644", addr)
+	}
+	return nil
 }
 
 // ParseErrorPolicy parses an on_error value: fail, skip, or dlq:TOPIC.

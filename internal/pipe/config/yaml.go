@@ -3,7 +3,6 @@ package config
 import (
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -59,15 +58,17 @@ func Parse(file string, data []byte, opts LoadOptions) (*Config, error) {
 		return nil, ErrorList{Errorf(pos(file, doc), "the configuration must be a YAML mapping of settings, such as pipeline: ..., not a %s", kindName(doc))}
 	}
 	if errs := duplicateKeys(file, doc); len(errs) > 0 {
+		errs.Sort()
 		return nil, errs
 	}
 
-	d := &decoder{file: file, lookup: opts.LookupEnv}
+	d := &decoder{file: file, dir: configDir(file), lookup: opts.LookupEnv}
 	if err := d.applyOverlay(doc, opts.Env); err != nil {
 		return nil, ErrorList{err}
 	}
 	d.expandTree(doc)
 	if len(d.errs) > 0 {
+		d.errs.Sort()
 		return nil, d.errs
 	}
 
@@ -76,21 +77,67 @@ func Parse(file string, data []byte, opts LoadOptions) (*Config, error) {
 	cfg.Env = opts.Env
 	cfg.Pos = Pos{File: file}
 	d.config(doc, cfg)
+	cfg.setDir(d.dir)
+	cfg.Warnings = d.warnings
+	cfg.Warnings.Sort()
 	if len(d.errs) > 0 {
+		d.errs.Sort()
 		return cfg, d.errs
 	}
 	return cfg, nil
 }
 
-// decoder walks the YAML tree and collects every error.
+// configDir returns the absolute directory of the configuration file.
+// The relative file paths written in the file resolve against it, while
+// a pipeline line from FromLine keeps the working directory.
+func configDir(file string) string {
+	dir := filepath.Dir(file)
+	if abs, err := filepath.Abs(dir); err == nil {
+		return abs
+	}
+	return dir
+}
+
+// resolvePath joins a relative path to dir. An absolute path, a path
+// that starts with ~ (expanded later to the home directory), - and the
+// empty string stay as they are.
+func resolvePath(dir, path string) string {
+	if dir == "" || path == "" || path == "-" || filepath.IsAbs(path) || strings.HasPrefix(path, "~") {
+		return path
+	}
+	return filepath.Join(dir, path)
+}
+
+// setDir sets the directory of every stage.
+func (c *Config) setDir(dir string) {
+	if c.Input.Stage != nil {
+		c.Input.Stage.Dir = dir
+	}
+	for i := range c.Stages {
+		c.Stages[i].Dir = dir
+	}
+	for _, o := range c.Outputs {
+		if o.Stage != nil {
+			o.Stage.Dir = dir
+		}
+	}
+}
+
+// decoder walks the YAML tree and collects every error and warning.
 type decoder struct {
-	file   string
-	lookup func(string) (string, bool)
-	errs   ErrorList
+	file     string
+	dir      string // the configuration file's directory, absolute
+	lookup   func(string) (string, bool)
+	errs     ErrorList
+	warnings ErrorList
 }
 
 func (d *decoder) errorf(n *yaml.Node, format string, args ...any) {
 	d.errs = append(d.errs, Errorf(pos(d.file, n), format, args...))
+}
+
+func (d *decoder) warnf(n *yaml.Node, format string, args ...any) {
+	d.warnings = append(d.warnings, Errorf(pos(d.file, n), format, args...))
 }
 
 func pos(file string, n *yaml.Node) Pos { return Pos{File: file, Line: n.Line, Col: n.Column} }
@@ -171,7 +218,7 @@ var topKeys = []string{
 
 // config fills cfg from the top-level mapping.
 func (d *decoder) config(doc *yaml.Node, cfg *Config) {
-	var pipeline, input, stages, outputs *yaml.Node
+	var pipeline, input, stages, outputs, outputsKey *yaml.Node
 	for i := 0; i+1 < len(doc.Content); i += 2 {
 		key, value := doc.Content[i], resolve(doc.Content[i+1])
 		cfg.Positions[key.Value] = pos(d.file, key)
@@ -189,10 +236,10 @@ func (d *decoder) config(doc *yaml.Node, cfg *Config) {
 		case "stages":
 			stages = value
 		case "outputs", "output":
-			if outputs != nil {
-				d.errorf(key, "both output and outputs are given: keep one")
+			if outputsKey != nil {
+				d.errorf(key, "duplicate key %q, first given at %s as %q: output and outputs are one setting, keep one of the two", key.Value, pos(d.file, outputsKey), outputsKey.Value)
 			}
-			outputs = value
+			outputs, outputsKey = value, key
 		case "brokers":
 			cfg.Brokers = d.strings(value)
 		case "readers":
@@ -201,6 +248,9 @@ func (d *decoder) config(doc *yaml.Node, cfg *Config) {
 			cfg.Processors = d.positive(value, key.Value)
 		case "buffer":
 			cfg.Buffer = d.positive(value, key.Value)
+			if cfg.Buffer >= 1 && cfg.Buffer < MinBuffer {
+				d.warnf(value, "buffer %d is below %d: the pipeline waits for a round trip to the outputs every %d records and runs slowly; use %d or more unless records are so large that memory requires fewer", cfg.Buffer, MinBuffer, cfg.Buffer, MinBuffer)
+			}
 		case "delivery":
 			if s, ok := d.str(value); ok {
 				if s != AtLeastOnce && s != ExactlyOnce {
@@ -226,10 +276,8 @@ func (d *decoder) config(doc *yaml.Node, cfg *Config) {
 			cfg.ShutdownTimeout = d.duration(value, key.Value)
 		case "admin":
 			if s, ok := d.str(value); ok {
-				if s != "off" {
-					if _, _, err := net.SplitHostPort(s); err != nil {
-						d.errorf(value, "invalid admin address %q: use HOST:PORT, such as 127.0.0.1:9644, or off", s)
-					}
+				if err := CheckAdmin(s); err != nil {
+					d.errorf(value, "%v", err)
 				}
 				cfg.Admin = s
 			}
@@ -396,7 +444,8 @@ func (d *decoder) lineOutput(n *yaml.Node, o *Output) {
 				o.Format = s
 			}
 		case "path":
-			o.File.Path, _ = d.str(value)
+			path, _ := d.str(value)
+			o.File.Path = resolvePath(d.dir, path)
 		case "rotate_size":
 			if s, ok := d.str(value); ok {
 				size, err := cli.ParseByteSize(s)

@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -221,6 +222,20 @@ func TestParseDuplicateKeys(t *testing.T) {
 			name: "alias of a mapping used twice",
 			yaml: "stages:\n  - set: &opts {edits: [a=1]}\n  - set: *opts\n",
 		},
+		{
+			name: "nested keys listed in file order",
+			yaml: "stages:\n  - set: {edits: [a=1]}\n  - math: {exprs: [\"a += 1\"], exprs: [\"b += 1\"]}\nretries:\n  max: 1\n  max: 2\nstages: []\n",
+			want: []string{
+				`p.yaml:3:31: duplicate key "exprs", first given at p.yaml:3:12`,
+				`p.yaml:6:3: duplicate key "max", first given at p.yaml:5:3`,
+				`p.yaml:7:1: duplicate key "stages", first given at p.yaml:1:1`,
+			},
+		},
+		{
+			name: "output and outputs",
+			yaml: "outputs: [stdout]\nstages: [etl-set a=1]\noutput: stdout\n",
+			want: []string{`p.yaml:3:1: duplicate key "output", first given at p.yaml:1:1 as "outputs"`},
+		},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -244,5 +259,137 @@ func TestParseDuplicateKeys(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// The errors of the settings come out in the order of the file even when
+// the decoder finds them in another order.
+func TestParseErrorsInFileOrder(t *testing.T) {
+	// The check of pipeline against stages runs after every setting.
+	yaml := "pipeline: etl-set a=1\nbuffer: none\nstages: [etl-set b=1]\nreaders: 0\n"
+	_, err := Parse("p.yaml", []byte(yaml), LoadOptions{LookupEnv: env(nil)})
+	var list ErrorList
+	if !errors.As(err, &list) {
+		t.Fatalf("error = %v, want an ErrorList", err)
+	}
+	want := []string{"p.yaml:1:11: pipeline is given together", "p.yaml:2:9: invalid integer", "p.yaml:4:10: invalid readers 0"}
+	if len(list) != len(want) {
+		t.Fatalf("got %d errors, want %d:\n%v", len(list), len(want), err)
+	}
+	for i, prefix := range want {
+		if got := list[i].Error(); !strings.HasPrefix(got, prefix) {
+			t.Errorf("error %d = %q, want it to begin with %q", i+1, got, prefix)
+		}
+	}
+}
+
+func TestErrorListSortIsStable(t *testing.T) {
+	list := ErrorList{
+		Errorf(Pos{File: "p.yaml", Line: 4, Col: 2}, "d"),
+		Errorf(Pos{File: "p.yaml", Line: 2, Col: 5}, "b"),
+		Errorf(Pos{File: "p.yaml", Line: 2, Col: 5}, "c"),
+		Errorf(Pos{File: "p.yaml"}, "a"),
+		Errorf(Pos{File: "p.yaml", Line: 2, Col: 1}, "a2"),
+	}
+	list.Sort()
+	var got []string
+	for _, e := range list {
+		got = append(got, e.Msg)
+	}
+	if want := []string{"a", "a2", "b", "c", "d"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("sorted messages = %v, want %v", got, want)
+	}
+}
+
+func TestParseAdminAddress(t *testing.T) {
+	cases := []struct {
+		admin string
+		want  string // the error, or "" when the address is valid
+	}{
+		{"off", ""},
+		{"127.0.0.1:9644", ""},
+		{":9644", ""},
+		{"localhost:1", ""},
+		{"'[::1]:65535'", ""},
+		{"'127.0.0.1:99999'", `p.yaml:2:8: invalid admin address "127.0.0.1:99999": the port must be a number from 1 to 65535`},
+		{"'127.0.0.1:0'", `p.yaml:2:8: invalid admin address "127.0.0.1:0": the port must be`},
+		{"127.0.0.1:http", `p.yaml:2:8: invalid admin address "127.0.0.1:http": the port must be`},
+		{"127.0.0.1", `p.yaml:2:8: invalid admin address "127.0.0.1": use HOST:PORT`},
+		{"on", `p.yaml:2:8: invalid admin address "on": use HOST:PORT`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.admin, func(t *testing.T) {
+			yaml := "stages: [etl-set a=1]\nadmin: " + tc.admin + "\n"
+			_, err := Parse("p.yaml", []byte(yaml), LoadOptions{LookupEnv: env(nil)})
+			if tc.want == "" {
+				if err != nil {
+					t.Fatalf("Parse: %v", err)
+				}
+				return
+			}
+			if err == nil || !strings.HasPrefix(err.Error(), tc.want) {
+				t.Errorf("error = %v, want it to begin with %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestParseBufferWarning(t *testing.T) {
+	cases := []struct {
+		buffer   string
+		warnings []string
+	}{
+		{"1", []string{"p.yaml:2:9: buffer 1 is below 1000"}},
+		{"999", []string{"p.yaml:2:9: buffer 999 is below 1000"}},
+		{"1000", nil},
+		{"16384", nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.buffer, func(t *testing.T) {
+			cfg, err := Parse("p.yaml", []byte("stages: [etl-set a=1]\nbuffer: "+tc.buffer+"\n"), LoadOptions{LookupEnv: env(nil)})
+			if err != nil {
+				t.Fatalf("Parse: %v", err)
+			}
+			if len(cfg.Warnings) != len(tc.warnings) {
+				t.Fatalf("warnings = %v, want %d", cfg.Warnings, len(tc.warnings))
+			}
+			for i, want := range tc.warnings {
+				if got := cfg.Warnings[i].Error(); !strings.HasPrefix(got, want) {
+					t.Errorf("warning %d = %q, want it to begin with %q", i+1, got, want)
+				}
+			}
+		})
+	}
+}
+
+// Relative paths in a configuration file resolve against the file's
+// directory; a pipeline line keeps them for the working directory.
+func TestParseRelativePaths(t *testing.T) {
+	dir := t.TempDir()
+	yaml := "input: etl-kread t\nstages:\n  - etl-lua d.lua\n  - lua: {script: d.lua}\noutputs:\n  - file: {path: out/x-%n.jsonl}\n  - file: {path: /abs/y.jsonl}\n  - etl-kwrite out\n"
+	cfg, err := Parse(filepath.Join(dir, "conf", "p.yaml"), []byte(yaml), LoadOptions{LookupEnv: env(nil)})
+	if err != nil {
+		t.Fatalf("Parse: %v", err)
+	}
+	want := filepath.Join(dir, "conf")
+	if got := cfg.Outputs[0].File.Path; got != filepath.Join(want, "out/x-%n.jsonl") {
+		t.Errorf("relative file output path = %q, want it under %s", got, want)
+	}
+	if got := cfg.Outputs[1].File.Path; got != "/abs/y.jsonl" {
+		t.Errorf("absolute file output path = %q, want /abs/y.jsonl", got)
+	}
+	stages := []*Stage{cfg.Input.Stage, &cfg.Stages[0], &cfg.Stages[1], cfg.Outputs[2].Stage}
+	for _, s := range stages {
+		if s.Dir != want {
+			t.Errorf("%s at %s has Dir %q, want %q", s.Name, s.Pos, s.Dir, want)
+		}
+	}
+
+	line, err := FromLine("etl-kread t | etl-lua d.lua | etl-kwrite out")
+	if err != nil {
+		t.Fatalf("FromLine: %v", err)
+	}
+	if line.Input.Stage.Dir != "" || line.Stages[0].Dir != "" || line.Outputs[0].Stage.Dir != "" {
+		t.Errorf("a pipeline line has a Dir: %+v", line)
 	}
 }

@@ -53,13 +53,13 @@ func (r Registry) Parse(s config.Stage, brokers []string) (*Parsed, error) {
 		}
 	}
 
-	p, given, err := parseArgs(app, args)
+	p, given, err := parseArgs(app, args, s.Dir)
 	if err != nil {
 		return nil, config.Errorf(s.Pos, "%s: %v", s.Name, err)
 	}
 	if len(brokers) > 0 && hasFlag(p.model, "brokers") && !given["brokers"] {
 		args = append([]string{"--brokers=" + strings.Join(brokers, ",")}, args...)
-		if p, _, err = parseArgs(app, args); err != nil {
+		if p, _, err = parseArgs(app, args, s.Dir); err != nil {
 			return nil, config.Errorf(s.Pos, "%s: %v", s.Name, err)
 		}
 	}
@@ -87,13 +87,17 @@ func (r Registry) model(app cli.App) (*kong.Node, error) {
 }
 
 // parseArgs parses args into a new Command of app. It returns the names
-// of the flags given in args.
-func parseArgs(app cli.App, args []string) (p *Parsed, given map[string]bool, err error) {
+// of the flags given in args. When dir is not empty, relative file paths
+// in args resolve against dir instead of the working directory.
+func parseArgs(app cli.App, args []string, dir string) (p *Parsed, given map[string]bool, err error) {
 	cmd := app.New()
 	var out bytes.Buffer
 	parser, err := cli.Parser(app, cmd, &out, &out, func(code int) { panic(exitPanic{code}) })
 	if err != nil {
 		return nil, nil, fmt.Errorf("internal error in the command definition: %w", err)
+	}
+	if dir != "" {
+		resolveFilesIn(parser.Model.Node, app.Name, dir)
 	}
 
 	defer func() {
@@ -158,8 +162,24 @@ func structuredArgs(node *kong.Node, s config.Stage) ([]string, error) {
 
 	args := make(map[*kong.Positional][]string)
 	var errs config.ErrorList
+	// first holds the first option given for each flag or argument, so
+	// that two spellings of one option, such as on-error and on_error or
+	// edit and edits, are rejected as a key given twice.
+	first := make(map[any]config.Option)
 	for _, o := range s.Options {
 		key := strings.ReplaceAll(o.Key, "_", "-")
+		var target any
+		if f, ok := byName[key]; ok {
+			target = f
+		} else if p, ok := positionals[key]; ok {
+			target = p
+		}
+		if prev, ok := first[target]; ok && target != nil {
+			errs = append(errs, config.Errorf(o.Pos, "duplicate key %q, first given at %s as %q: both name one option of %s, keep one of the two", o.Key, prev.Pos, prev.Key, s.Name))
+			continue
+		}
+		first[target] = o
+
 		if f, ok := byName[key]; ok {
 			words, err := flagWords(f, o)
 			if err != nil {
