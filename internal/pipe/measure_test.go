@@ -27,7 +27,7 @@ import (
 //
 //	bare:          a franz-go poll-and-produce loop that copies the records
 //	etl-pipe copy: etl-kread | etl-kwrite, in process: the pipeline alone
-//	etl-pipe:      etl-kread | etl-set status=seen n:=1 | etl-kwrite, in process
+//	etl-pipe:      etl-kread | etl-set status=seen n:=1 | etl-math 'amount *= 1.2' | etl-kwrite, in process
 //	shell:         the same line as a shell pipeline of the binaries
 //	kcat|jq:       kcat -C | jq -c '.status="seen" | .n=1' | kcat -P
 //
@@ -43,7 +43,9 @@ import (
 //	ETL_PIPE_MEASURE=200000 go test ./internal/pipe -run Measure -v
 //
 // and needs kcat and jq on PATH for the last row, and the binaries on PATH
-// (go install ./cmd/...) for the shell row.
+// (go install ./cmd/...) for the shell row. The values are small
+// generated objects, or the lines of the file ETL_PIPE_MEASURE_INPUT
+// names, such as the orders that make bench-compare generates.
 func TestMeasureKafkaToKafka(t *testing.T) {
 	var n int
 	if _, err := fmt.Sscan(os.Getenv("ETL_PIPE_MEASURE"), &n); err != nil || n <= 0 {
@@ -73,7 +75,7 @@ func TestMeasureKafkaToKafka(t *testing.T) {
 		}))
 		out := fmt.Sprintf("out-pipe-%d", i)
 		times["etl-pipe"] = append(times["etl-pipe"], timeIt(t, c, out, n, func(ctx context.Context) {
-			measurePipe(ctx, t, fmt.Sprintf("etl-kread in -b %s -g pipe-%d -e | etl-set status=seen n:=1 | etl-kwrite %s -b %s", seeds, i, out, seeds))
+			measurePipe(ctx, t, fmt.Sprintf("etl-kread in -b %s -g pipe-%d -e | etl-set status=seen n:=1 | etl-math 'amount *= 1.2' | etl-kwrite %s -b %s", seeds, i, out, seeds))
 		}))
 		out = fmt.Sprintf("out-copy-%d", i)
 		times["etl-pipe copy"] = append(times["etl-pipe copy"], timeIt(t, c, out, n, func(ctx context.Context) {
@@ -82,12 +84,12 @@ func TestMeasureKafkaToKafka(t *testing.T) {
 	}
 	if _, err := exec.LookPath("etl-kread"); err == nil {
 		times["shell"] = []time.Duration{timeIt(t, c, "out-shell", n, func(ctx context.Context) {
-			shell(ctx, t, fmt.Sprintf("etl-kread in -b %s -e | etl-set status=seen n:=1 | etl-kwrite -b %s out-shell", seeds, seeds))
+			shell(ctx, t, fmt.Sprintf("etl-kread in -b %s -e | etl-set status=seen n:=1 | etl-math 'amount *= 1.2' | etl-kwrite -b %s out-shell", seeds, seeds))
 		})}
 	}
 	if _, err := exec.LookPath("kcat"); err == nil {
 		times["kcat|jq|kcat"] = []time.Duration{timeIt(t, c, "out-kcat", n, func(ctx context.Context) {
-			shell(ctx, t, fmt.Sprintf(`kcat -C -b %s -t in -e -q -u | jq -c '.status="seen" | .n=1' | kcat -P -b %s -t out-kcat`, seeds, seeds))
+			shell(ctx, t, fmt.Sprintf(`kcat -C -b %s -t in -e -q -u | jq -c '.status="seen" | .n=1 | .amount *= 1.2' | kcat -P -b %s -t out-kcat`, seeds, seeds))
 		})}
 	}
 
@@ -138,8 +140,23 @@ func measurePipe(ctx context.Context, t *testing.T, line string) {
 func measureProduce(t *testing.T, c *kfake.Cluster, n int) {
 	cl, _ := kgo.NewClient(kgo.SeedBrokers(c.ListenAddrs()...), kgo.ProducerLinger(5*time.Millisecond))
 	defer cl.Close()
+
+	// ETL_PIPE_MEASURE_INPUT names a file of JSON lines to use as the
+	// values instead of the small generated ones, repeated as needed.
+	var lines [][]byte
+	if path := os.Getenv("ETL_PIPE_MEASURE_INPUT"); path != "" {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines = bytes.Split(bytes.TrimSpace(data), []byte("\n"))
+	}
 	for i := 0; i < n; i++ {
-		cl.Produce(context.Background(), &kgo.Record{Topic: "in", Key: []byte(fmt.Sprint(i % 100)), Value: []byte(fmt.Sprintf(`{"id":%d,"amount":%d.25,"user":{"name":"u%d"}}`, i, i, i%100))}, nil)
+		value := []byte(fmt.Sprintf(`{"id":%d,"amount":%d.25,"user":{"name":"u%d"}}`, i, i, i%100))
+		if lines != nil {
+			value = lines[i%len(lines)]
+		}
+		cl.Produce(context.Background(), &kgo.Record{Topic: "in", Key: []byte(fmt.Sprint(i % 100)), Value: value}, nil)
 	}
 	if err := cl.Flush(context.Background()); err != nil {
 		t.Fatal(err)
