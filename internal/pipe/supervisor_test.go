@@ -19,17 +19,23 @@ import (
 	"github.com/etelgo/etelgo/internal/pipe/plan"
 )
 
-func TestShutdownDuringReload(t *testing.T) {
-	c := newCluster(t, "in", "out")
-	produce(t, c, "in", 0, 100)
+// linePlan returns a function that builds the plan of a Kafka to Kafka
+// pipeline line in group, as a reload reads its configuration.
+func linePlan(c *kfake.Cluster, group string) func() (*plan.Plan, error) {
 	seeds := strings.Join(c.ListenAddrs(), ",")
-	build := func() (*plan.Plan, error) {
-		cfg, err := config.FromLine(fmt.Sprintf("etl-kread in -b %s -g g-reload | etl-set a=1 | etl-kwrite out -b %s", seeds, seeds))
+	return func() (*plan.Plan, error) {
+		cfg, err := config.FromLine(fmt.Sprintf("etl-kread in -b %s -g %s | etl-set a=1 | etl-kwrite out -b %s", seeds, group, seeds))
 		if err != nil {
 			return nil, err
 		}
 		return plan.Build(cfg, plan.Options{})
 	}
+}
+
+func TestShutdownDuringReload(t *testing.T) {
+	c := newCluster(t, "in", "out")
+	produce(t, c, "in", 0, 100)
+	build := linePlan(c, "g-reload")
 	p, err := build()
 	if err != nil {
 		t.Fatal(err)
@@ -80,14 +86,7 @@ func (s *supervisor) isShuttingDown() bool {
 func TestStartDuringReload(t *testing.T) {
 	c := newCluster(t, "in", "out")
 	produce(t, c, "in", 0, 100)
-	seeds := strings.Join(c.ListenAddrs(), ",")
-	build := func() (*plan.Plan, error) {
-		cfg, err := config.FromLine(fmt.Sprintf("etl-kread in -b %s -g g-race | etl-set a=1 | etl-kwrite out -b %s", seeds, seeds))
-		if err != nil {
-			return nil, err
-		}
-		return plan.Build(cfg, plan.Options{})
-	}
+	build := linePlan(c, "g-race")
 	p, err := build()
 	if err != nil {
 		t.Fatal(err)

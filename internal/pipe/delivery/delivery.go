@@ -94,6 +94,13 @@ func (p *Partition) Withdraw(first int64, n int) {
 	}
 	p.count -= n
 	p.next = first
+	p.unlockAfterRemoving(n)
+}
+
+// unlockAfterRemoving unlocks p after n entries left the ring: it wakes
+// a drain that waits for an empty ring and gives the n records back to
+// the budget, outside the lock.
+func (p *Partition) unlockAfterRemoving(n int) {
 	var drained chan struct{}
 	if p.count == 0 && p.drained != nil {
 		drained, p.drained = p.drained, nil
@@ -104,7 +111,7 @@ func (p *Partition) Withdraw(first int64, n int) {
 	if drained != nil {
 		close(drained)
 	}
-	if released != nil {
+	if n > 0 && released != nil {
 		released(n)
 	}
 }
@@ -146,19 +153,7 @@ func (p *Partition) Ack(seq int64) {
 		p.base++
 		popped++
 	}
-	var drained chan struct{}
-	if p.count == 0 && p.drained != nil {
-		drained, p.drained = p.drained, nil
-	}
-	released := p.released
-	p.mu.Unlock()
-
-	if drained != nil {
-		close(drained)
-	}
-	if popped > 0 && released != nil {
-		released(popped)
-	}
+	p.unlockAfterRemoving(popped)
 }
 
 // Committable returns the offset to commit (one past the acknowledged
@@ -228,18 +223,6 @@ func (p *Partition) Revoke() int {
 	n := p.count
 	p.base += int64(p.count)
 	p.count = 0
-	var drained chan struct{}
-	if p.drained != nil {
-		drained, p.drained = p.drained, nil
-	}
-	released := p.released
-	p.mu.Unlock()
-
-	if drained != nil {
-		close(drained)
-	}
-	if n > 0 && released != nil {
-		released(n)
-	}
+	p.unlockAfterRemoving(n)
 	return n
 }
