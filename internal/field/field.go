@@ -161,8 +161,10 @@ func (p *Path) GJSON() string { return p.gjson }
 func (p *Path) Keys() []string { return p.keys }
 
 // getIndexed reads the field from value through the index of its root
-// members: the first key is found among them, as gjson finds the first
-// member of a name, and the rest of the path is read inside its value.
+// members, with gjson's answer: the first member named like the first
+// key, or for a longer path the first such member in which the rest of
+// the path exists (gjson goes on to a later member of the same name when
+// an earlier one lacks the rest).
 func (p *Path) getIndexed(value []byte, idx *record.ObjectIndex) gjson.Result {
 	key := p.keys[0]
 	for i := range idx.Members {
@@ -177,13 +179,15 @@ func (p *Path) getIndexed(value []byte, idx *record.ObjectIndex) gjson.Result {
 		}
 
 		raw := String(value[m.ValueFrom:m.ValueTo])
-		var r gjson.Result
 		if len(p.keys) == 1 {
-			r = gjson.Parse(raw)
+			r := gjson.Parse(raw)
 			r.Index = m.ValueFrom
 			return r
 		}
-		r = gjson.Get(raw, p.rest)
+		r := gjson.Get(raw, p.rest)
+		if !r.Exists() {
+			continue
+		}
 		if r.Index > 0 {
 			r.Index += m.ValueFrom
 		}

@@ -58,6 +58,11 @@ const envelopeInput = `{"etl_envelope":1,"topic":"orders","partition":0,"offset"
 {"etl_envelope":1,"topic":"orders","partition":2,"offset":9,"value_text":"not json"}
 `
 
+const duplicateKeysInput = `{"etl_envelope":1,"topic":"t","partition":0,"offset":0,"value":{"a":1,"a":{"b":5}}}
+{"etl_envelope":1,"topic":"t","partition":0,"offset":1,"value":{"a":{"c":1},"a":{"b":5}}}
+{"etl_envelope":1,"topic":"t","partition":0,"offset":2,"value":{"a":{"b":3},"x":"\u0041"}}
+`
+
 const badInput = `{"id":1,"amount":10}
 not json at all
 {"id":2,"amount":"x"}
@@ -77,6 +82,10 @@ func TestShellEquivalence(t *testing.T) {
 		{"pass bad records", "etl-set --on-error pass a=1 | etl-math --on-error pass 'amount *= 2'", badInput},
 		{"explicit stdio", "stdin | etl-set a=b | stdout", plainInput},
 		{"three stages", "etl-set a=1 | etl-set b=2 | etl-set c=3 'd==a'", plainInput},
+		// etl-set hands its index of the root members to the stages after
+		// it; reads through it must find what a walk finds, also with a
+		// duplicate key whose first member lacks the rest of the path.
+		{"reads after an indexed edit", "etl-set s=1 | etl-math 'y = a.b * 2' --on-error pass | etl-filter 'a.b == 5 or s == \"1\"'", duplicateKeysInput},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
