@@ -136,36 +136,8 @@ func TestControlAPI(t *testing.T) {
 	c := newCluster(t, "in")
 	produce(t, c, "in", 0, 1000)
 	dir := t.TempDir()
+	srv, sup, waitFor := startControlled(t, c, dir, "g-ctl")
 	cfgPath := filepath.Join(dir, "pipeline.yaml")
-	writeConfig(t, cfgPath, c, dir, "g-ctl")
-
-	run := &RunCmd{configFlags: configFlags{File: cfgPath}}
-	env := cli.Env{Stdin: &bytes.Buffer{}, Stdout: &bytes.Buffer{}, Stderr: &bytes.Buffer{}}
-	load := func() (*plan.Plan, error) { return run.load(env) }
-	p, err := load()
-	if err != nil {
-		t.Fatalf("load: %v", err)
-	}
-	reg, metrics := newRegistry()
-	sup := newSupervisor(p, metrics, newLogger(io.Discard, "json", "info"), load)
-	srv := httptest.NewServer(admin.Handler(reg, sup))
-	defer srv.Close()
-	sup.mu.Lock()
-	sup.start()
-	sup.mu.Unlock()
-	defer sup.Shutdown()
-
-	waitFor := func(what string, cond func() bool) {
-		t.Helper()
-		deadline := time.Now().Add(20 * time.Second)
-		for !cond() {
-			if time.Now().After(deadline) {
-				_, st := call(t, srv, "GET", "/api/v1/status")
-				t.Fatalf("%s: not within 20s; status %v", what, st)
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-	}
 	waitFor("all records read", func() bool { return len(fileIDs(t, dir)) == 1000 })
 
 	if code, _ := call(t, srv, "GET", "/healthz"); code != 200 {
@@ -269,6 +241,45 @@ func TestControlAPI(t *testing.T) {
 	}
 }
 
+// startControlled runs the pipeline of writeConfig in dir under a
+// supervisor served by a test admin server, as etl-pipe run -c does. It
+// returns the server, the supervisor and a function that waits for a
+// condition, failing the test with the status after 20 seconds.
+func startControlled(t *testing.T, c *kfake.Cluster, dir, group string) (*httptest.Server, *supervisor, func(string, func() bool)) {
+	t.Helper()
+	cfgPath := filepath.Join(dir, "pipeline.yaml")
+	writeConfig(t, cfgPath, c, dir, group)
+
+	run := &RunCmd{configFlags: configFlags{File: cfgPath}}
+	env := cli.Env{Stdin: &bytes.Buffer{}, Stdout: &bytes.Buffer{}, Stderr: &bytes.Buffer{}}
+	load := func() (*plan.Plan, error) { return run.load(env) }
+	p, err := load()
+	if err != nil {
+		t.Fatalf("load: %v", err)
+	}
+	reg, metrics := newRegistry()
+	sup := newSupervisor(p, metrics, newLogger(io.Discard, "json", "info"), load)
+	srv := httptest.NewServer(admin.Handler(reg, sup))
+	t.Cleanup(srv.Close)
+	sup.mu.Lock()
+	sup.start()
+	sup.mu.Unlock()
+	t.Cleanup(sup.Shutdown)
+
+	waitFor := func(what string, cond func() bool) {
+		t.Helper()
+		deadline := time.Now().Add(20 * time.Second)
+		for !cond() {
+			if time.Now().After(deadline) {
+				_, st := call(t, srv, "GET", "/api/v1/status")
+				t.Fatalf("%s: not within 20s; status %v", what, st)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	return srv, sup, waitFor
+}
+
 func mustJSON(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
@@ -350,36 +361,7 @@ func TestReloadKeepsPauseAndStop(t *testing.T) {
 	c := newCluster(t, "in")
 	produce(t, c, "in", 0, 100)
 	dir := t.TempDir()
-	cfgPath := filepath.Join(dir, "pipeline.yaml")
-	writeConfig(t, cfgPath, c, dir, "g-reload")
-
-	run := &RunCmd{configFlags: configFlags{File: cfgPath}}
-	env := cli.Env{Stdin: &bytes.Buffer{}, Stdout: &bytes.Buffer{}, Stderr: &bytes.Buffer{}}
-	load := func() (*plan.Plan, error) { return run.load(env) }
-	p, err := load()
-	if err != nil {
-		t.Fatalf("load: %v", err)
-	}
-	reg, metrics := newRegistry()
-	sup := newSupervisor(p, metrics, newLogger(io.Discard, "json", "info"), load)
-	srv := httptest.NewServer(admin.Handler(reg, sup))
-	defer srv.Close()
-	sup.mu.Lock()
-	sup.start()
-	sup.mu.Unlock()
-	defer sup.Shutdown()
-
-	waitFor := func(what string, cond func() bool) {
-		t.Helper()
-		deadline := time.Now().Add(20 * time.Second)
-		for !cond() {
-			if time.Now().After(deadline) {
-				_, st := call(t, srv, "GET", "/api/v1/status")
-				t.Fatalf("%s: not within 20s; status %v", what, st)
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-	}
+	srv, _, waitFor := startControlled(t, c, dir, "g-reload")
 	waitFor("first records written", func() bool { return len(fileIDs(t, dir)) == 100 })
 
 	if code, st := call(t, srv, "POST", "/api/v1/pause"); code != 200 || st["state"] != "paused" {
