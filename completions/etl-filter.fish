@@ -9,5 +9,5 @@ complete -c etl-filter -l max-record-size -x -d 'Longest line accepted, in bytes
 complete -c etl-filter -l scale -x -d 'Digits kept after the decimal point by division, 0 to 1000 (default 16)'
 complete -c etl-filter -l rounding -x -a 'half-even half-up half-down down up floor ceiling' -d 'How division and round() drop digits'
 complete -c etl-filter -s v -l invert-match -d 'Keep the records for which the condition does not hold'
-complete -c etl-filter -l strict -d 'Fail the record, as --on-error says, on a comparison with a missing field, between different types, or with an operand that cannot be computed, which is otherwise false'
+complete -c etl-filter -l strict -d 'Fail the record, under the --on-error policy, on a comparison with a missing field, between different types, or with an operand that cannot be computed, which is otherwise false'
 complete -c etl-filter -s V -l version -d 'Print the version and exit'

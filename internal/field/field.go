@@ -161,10 +161,10 @@ func (p *Path) GJSON() string { return p.gjson }
 func (p *Path) Keys() []string { return p.keys }
 
 // getIndexed reads the field from value through the index of its root
-// members, with gjson's answer: the first member named like the first
-// key, or for a longer path the first such member in which the rest of
-// the path exists (gjson goes on to a later member of the same name when
-// an earlier one lacks the rest).
+// members and returns what gjson returns. For a one-key path that is the
+// first member of that name. For a longer path it is the first such
+// member in which the rest of the path exists, because gjson goes on to a
+// later member of the same name when an earlier one lacks the rest.
 func (p *Path) getIndexed(value []byte, idx *record.ObjectIndex) gjson.Result {
 	key := p.keys[0]
 	for i := range idx.Members {

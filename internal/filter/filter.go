@@ -90,7 +90,7 @@ type Command struct {
 	cli.StreamFlags
 	expr.Flags
 	Invert    bool   `short:"v" name:"invert-match" help:"Keep the records for which the condition does not hold."`
-	Strict    bool   `help:"Fail the record, as --on-error says, on a comparison with a missing field, between different types, or with an operand that cannot be computed, which is otherwise false."`
+	Strict    bool   `help:"Fail the record, under the --on-error policy, on a comparison with a missing field, between different types, or with an operand that cannot be computed, which is otherwise false."`
 	Condition string `arg:"" name:"condition" placeholder:"CONDITION" help:"The condition a record must meet to be kept, such as 'status == \"paid\"'."`
 }
 

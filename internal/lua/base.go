@@ -111,9 +111,9 @@ func (e *env) tonumber(L *glua.LState) int {
 	return 1
 }
 
-// pairs calls the metamethod named by event for userdata that has one,
-// and otherwise returns the iterator of a table as Lua does: next, the
-// table and nil for pairs; ipairsNext, the table and 0 for ipairs.
+// pairs calls the metamethod named by event for userdata that has one.
+// Otherwise it returns the iterator of a table as Lua does: next, the
+// table and nil for pairs, or ipairsNext, the table and 0 for ipairs.
 func (e *env) pairs(L *glua.LState, event string, iterator glua.LValue) int {
 	v := L.CheckAny(1)
 	if ud, ok := v.(*glua.LUserData); ok {

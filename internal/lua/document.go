@@ -39,8 +39,8 @@ type document struct {
 	// plain is set for a value read from a plain line. In an envelope
 	// stream a value is JSON only by the rule of record.IsEmbeddableJSON.
 	plain bool
-	// fault is why a plain line that looks like JSON is not, once root
-	// has checked it.
+	// fault is the error of a plain line that looks like JSON and is not,
+	// once root has checked it.
 	fault error
 
 	// last is the member found by the last key lookup, because a script

@@ -182,12 +182,11 @@ func (p *Processor) metaText(v expr.Value) []byte {
 }
 
 // valueEditable reports whether rec's value is a JSON object whose fields
-// can be assigned. In an envelope stream a tombstone or a value that is
-// not JSON (by the rule of record.IsEmbeddableJSON, which decides what an
-// envelope carries as value_text) is not editable and passes unchanged,
-// while JSON that is not an object is an error. In a plain stream a blank
-// line is not editable and any other line that is not a JSON object is an
-// error.
+// can be assigned. In an envelope stream, a tombstone or a value that is
+// not JSON passes unchanged, by the rule of record.IsEmbeddableJSON,
+// which decides what an envelope carries as value_text. JSON that is not
+// an object is an error there. In a plain stream a blank line is not
+// editable, and any other line that is not a JSON object is an error.
 //
 // A plain line is checked as etl-set checks it (jsonscan.CheckObject):
 // the root object's members in full, and inside nested values only

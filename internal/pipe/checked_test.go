@@ -12,9 +12,9 @@ import (
 	"github.com/etelgo/etelgo/internal/set"
 )
 
-// TestCheckedValueMark runs etl-set and etl-math as etl-pipe chains them:
+// TestCheckedValueMark runs etl-set and etl-math as etl-pipe chains them.
 // etl-set marks a value it checked and hands on the index of its root
-// members, etl-math trusts the mark and reads through the index, and a
+// members, and etl-math trusts the mark and reads through the index. A
 // record read from Kafka never carries a mark from an earlier record.
 func TestCheckedValueMark(t *testing.T) {
 	sp, err := set.Compile([]string{"status=seen"}, set.Options{})

@@ -229,7 +229,7 @@ func TestControlAPI(t *testing.T) {
 	})
 
 	// A pipeline stopped while paused starts again unpaused, and the
-	// paused gauge says so.
+	// paused gauge reads 0.
 	for _, action := range []string{"pause", "stop", "start"} {
 		if code, st := call(t, srv, "POST", "/api/v1/"+action); code != 200 {
 			t.Fatalf("%s = %d %v", action, code, st)

@@ -134,9 +134,9 @@ func inputFails(cfg *config.Config) bool {
 }
 
 // export returns the resolved configuration in the form the
-// configuration file takes, so that it can be read back: each stage is
-// a structured stage, a mapping from its name to the value of each of
-// its options as its own definition parsed them, defaults included. The
+// configuration file takes, so that it can be read back. Each stage is a
+// structured stage: a mapping from its name to the value of each of its
+// options as its own definition parsed them, defaults included. The
 // overlay is applied already, so envs and env are left out.
 func export(p *plan.Plan) any {
 	cfg := *p.Config

@@ -119,7 +119,7 @@ func newRegistry() (*prometheus.Registry, *engine.Metrics) {
 }
 
 // awaitShutdown waits for the pipeline to stop after a signal, for at
-// most the shutdown timeout and shutdownGrace; a second SIGINT or SIGTERM
+// most the shutdown timeout and shutdownGrace. A second SIGINT or SIGTERM
 // ends the wait at once.
 func (r *RunCmd) awaitShutdown(waited <-chan error, signals <-chan os.Signal, timeout time.Duration, log *slog.Logger) error {
 	timer := time.NewTimer(timeout + shutdownGrace)

@@ -83,8 +83,8 @@ func TestShellEquivalence(t *testing.T) {
 		{"explicit stdio", "stdin | etl-set a=b | stdout", plainInput},
 		{"three stages", "etl-set a=1 | etl-set b=2 | etl-set c=3 'd==a'", plainInput},
 		// etl-set hands its index of the root members to the stages after
-		// it; reads through it must find what a walk finds, also with a
-		// duplicate key whose first member lacks the rest of the path.
+		// it. Reads through the index must find what a walk finds, also
+		// with a duplicate key whose first member lacks the rest of the path.
 		{"reads after an indexed edit", "etl-set s=1 | etl-math 'y = a.b * 2' --on-error pass | etl-filter 'a.b == 5 or s == \"1\"'", duplicateKeysInput},
 	}
 	for _, tc := range cases {

@@ -98,8 +98,8 @@ func (c *Config) setPipeline(line string, pos Pos, posAt func(col int) Pos) erro
 		stages[i] = Stage{Name: cmd.Args[0], Args: cmd.Args[1:], Pos: posAt(cmd.Col)}
 	}
 
-	// The first command is the source when it is etl-kread or stdin;
-	// otherwise stdin is implied, as when a shell pipeline starts with a
+	// The first command is the source when it is etl-kread or stdin.
+	// Otherwise stdin is implied, as when a shell pipeline starts with a
 	// middle stage that reads a file redirected to it.
 	c.Input = Input{Kind: InputStdin, Pos: pos}
 	if isStdio(stages[0]) {

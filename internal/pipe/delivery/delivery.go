@@ -7,9 +7,9 @@
 // and may be acknowledged in any order, because outputs acknowledge
 // asynchronously and retries reorder them. The committable offset of a
 // partition is one past the last record of the longest acknowledged prefix
-// of what was registered: a commit never skips a record that is still in
-// flight, so a crash at any point loses nothing, and what is read again
-// after a restart is bounded by what was in flight.
+// of what was registered. A commit therefore never skips a record that is
+// still in flight, so a crash at any point loses nothing. What is read
+// again after a restart is bounded by what was in flight.
 package delivery
 
 import (
@@ -18,9 +18,10 @@ import (
 
 // Partition tracks the records in flight of one assigned partition.
 //
-// NOTE: entries live in a ring indexed by sequence number; the ring only
-// shrinks from its head, so a record that is never acknowledged holds back
-// the partition's commits and, through the Budget, eventually fetching.
+// NOTE: entries live in a ring indexed by sequence number, and the ring
+// only shrinks from its head. A record that is never acknowledged
+// therefore holds back the partition's commits and, through the Budget,
+// eventually fetching.
 type Partition struct {
 	Topic     string
 	Partition int32
@@ -214,8 +215,8 @@ func (p *Partition) Drained() <-chan struct{} {
 	return p.drained
 }
 
-// Revoke stops the partition from taking more records and forgets those
-// in flight, returning how many there were. Their acknowledgements are
+// Revoke stops the partition from taking more records and drops those in
+// flight, returning how many there were. Their acknowledgements are
 // ignored from now on.
 func (p *Partition) Revoke() int {
 	p.mu.Lock()

@@ -127,7 +127,7 @@ func TestBudget(t *testing.T) {
 }
 
 // A Release that leaves a waiting request too large to fit does not wake
-// its reader; the Release that makes it fit does, and so does the one
+// its reader. The Release that makes it fit does, and so does the one
 // that empties the budget.
 func TestBudgetWakesWhenTheRequestFits(t *testing.T) {
 	tests := []struct {

@@ -8,10 +8,10 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
-// A bounded read (etl-kread --exit-at-end or --count) ends the input:
-// the readers stop polling once every partition reached its end offset,
-// or once MaxRecords records were read, and the pipeline then drains,
-// commits and stops as it does after a stop request, with no error.
+// A bounded read (etl-kread --exit-at-end or --count) ends the input.
+// The readers stop polling once every partition reached its end offset,
+// or once MaxRecords records were read. The pipeline then drains, commits
+// and stops as it does after a stop request, with no error.
 
 // startBounds lists the end offsets of a bounded read, and starts
 // counting records for MaxRecords. It returns the admin client, which

@@ -33,9 +33,9 @@ func (e *OutputError) Unwrap() error { return e.Err }
 
 // chain runs the stages' Processors of one worker on one record at a
 // time. Each stage's Emit calls the next stage synchronously, so a record
-// goes through the whole chain without being copied: every stage gets a
-// shallow copy of the record struct, whose byte slices point into the
-// fetch buffer or into the previous stage's scratch memory.
+// goes through the whole chain without its bytes being copied. Every
+// stage gets a shallow copy of the record struct, whose byte slices point
+// into the fetch buffer or into the previous stage's scratch memory.
 type chain struct {
 	links []*link
 	// sink receives each record that leaves the last stage.

@@ -489,10 +489,10 @@ func (l *lane) own(key topicPartition, owned bool) {
 }
 
 // closeWithin closes the lane's client and waits at most until ctx ends,
-// or one second when the lane owns no partition. A client that is joining
-// the group cannot leave before the broker answers the join, which takes
-// as long as the broker waits for the other members: for one killed with
-// SIGKILL, until its session times out. With no partition there is
+// or one second when the lane owns no partition. A client that is
+// joining the group cannot leave before the broker responds to the join.
+// The broker waits for the other members first, and for one killed with
+// SIGKILL until its session times out. With no partition there is
 // nothing to commit, so the stop does not wait for that.
 func (l *lane) closeWithin(ctx context.Context) {
 	wait := ctx
@@ -728,8 +728,8 @@ func (l *lane) revoked(ctx context.Context, _ *kgo.Client, revoked map[string][]
 	l.forget(revoked, "partition revoked")
 }
 
-// lost forgets partitions that were taken away without a chance to
-// commit.
+// lost drops the trackers of partitions that were taken away without a
+// chance to commit.
 func (l *lane) lost(_ context.Context, _ *kgo.Client, lost map[string][]int32) {
 	if l.e.bounds != nil {
 		l.e.bounds.Stop(lost)

@@ -331,7 +331,7 @@ func TestKafkaProduceFaults(t *testing.T) {
 	produceN(t, c, "in", 0, 1000)
 
 	// Every third produce request to the output fails: its connection is
-	// closed without an answer, or it waits before being answered.
+	// closed without a response, or the response is delayed.
 	var mu sync.Mutex
 	n := 0
 	c.ControlKey(int16(kmsg.Produce), func(req kmsg.Request) (kmsg.Response, error, bool) {
@@ -449,8 +449,9 @@ func TestKafkaExactlyOnce(t *testing.T) {
 	// A first pipeline stops part way; a second joins while a third run
 	// of the first is in its transactions, which rebalances the group
 	// and aborts transactions in flight.
-	// While it runs, the metrics count its four partitions as assigned,
-	// although the trackers are dropped after every transaction.
+	// While it runs, the metrics count its four partitions as assigned.
+	// The trackers are dropped after every transaction, but the count
+	// must not follow them.
 	var logA bytes.Buffer
 	metrics := NewMetrics(prometheus.NewRegistry())
 	a := New(eosSpec(), metrics, slog.New(slog.NewTextHandler(&logA, nil)))
@@ -533,7 +534,7 @@ func TestKafkaCommitCancelledInFlight(t *testing.T) {
 	produceN(t, c, "in", 0, 500)
 
 	// Once every record was delivered, the next offset commit is held
-	// until the pipeline is stopping, then dropped without an answer: the
+	// until the pipeline is stopping, then dropped without a response: the
 	// periodic commit is cancelled in flight and commits nothing, so the
 	// final commit at shutdown must send the offsets again.
 	var armed, held atomic.Bool

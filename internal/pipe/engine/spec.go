@@ -42,7 +42,7 @@ type Spec struct {
 	FlushInterval time.Duration
 
 	OnError ErrorPolicy
-	// DeadLetter produces to the dead-letter topic, when OnError says so.
+	// DeadLetter produces to the dead-letter topic, when OnError is dlq.
 	DeadLetter *KafkaSink
 	Retries    output.Retries
 }
@@ -98,7 +98,8 @@ type Bounds interface {
 	// Reach records the last offset fetched from a partition and reports
 	// whether the partition reached its end.
 	Reach(topic string, partition int32, offset int64) bool
-	// Stop forgets partitions that were revoked or lost.
+	// Stop stops waiting for the ends of partitions that were revoked or
+	// lost, so that Done no longer counts them.
 	Stop(partitions map[string][]int32)
 	// Done reports whether every partition reached its end.
 	Done() bool

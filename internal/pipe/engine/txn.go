@@ -14,8 +14,8 @@ import (
 // through the transactional client, and the transaction commits the
 // produced records together with the consumed offsets. A rebalance during
 // a transaction aborts it, and the records are read again from the last
-// committed offsets, so a read_committed consumer of the output sees each
-// record once.
+// committed offsets, so a read_committed consumer of the output reads
+// each record once.
 func (l *lane) readTransactions(ctx context.Context, workers []*worker) error {
 	e := l.e
 	pollCtx, cancel := e.pollContext(ctx)
@@ -98,9 +98,9 @@ func (t *txnRecords) finish(n int) {
 // transaction, or the pipeline failed. It returns whether all were
 // produced.
 //
-// It waits for the records themselves, not for the partitions' trackers:
-// a rebalance drops the trackers of revoked partitions while their
-// records may still be in a worker's queue, and a record produced after
+// It waits for the records themselves, not for the partitions' trackers,
+// because a rebalance drops the trackers of revoked partitions while
+// their records may still be in a worker's queue. A record produced after
 // the transaction ended would fail outside any transaction.
 func (l *lane) waitTransaction(txn *txnRecords) bool {
 	for {
