@@ -1,17 +1,15 @@
 package filter
 
 import (
-	"bufio"
 	"bytes"
-	"compress/gzip"
 	"encoding/json"
-	"os"
 	"strings"
 	"testing"
 
 	"github.com/etelgo/etelgo/internal/cli"
 	"github.com/etelgo/etelgo/internal/expr"
 	"github.com/etelgo/etelgo/internal/record"
+	"github.com/etelgo/etelgo/internal/stage/stagetest"
 )
 
 // run runs etl-filter in-process and returns its stdout, stderr and exit
@@ -189,25 +187,7 @@ func TestFilterUsageErrors(t *testing.T) {
 }
 
 func readSample(t testing.TB, name string) []string {
-	t.Helper()
-	f, err := os.Open("testdata/" + name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var lines []string
-	sc := bufio.NewScanner(zr)
-	for sc.Scan() {
-		lines = append(lines, sc.Text())
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return lines
+	return stagetest.ReadLines(t, "testdata/"+name)
 }
 
 func TestFilterWikiticker(t *testing.T) {
@@ -246,27 +226,7 @@ func BenchmarkFilterTwoFields(b *testing.B) {
 		b.Fatal(err)
 	}
 	proc := &Processor{pred: pred, env: expr.NewEnv(expr.Options{Scale: expr.DefaultScale}), checkJSON: true}
-	recs := make([]record.Record, len(lines))
-	size := 0
-	for i, line := range lines {
-		recs[i] = record.Record{Value: []byte(line), Line: int64(i + 1)}
-		size += len(line) + 1
-	}
-	kept := 0
-	emit := func(*record.Record) error { kept++; return nil }
-
-	b.SetBytes(int64(size))
-	b.ReportAllocs()
-	var rec record.Record
-	for b.Loop() {
-		for i := range recs {
-			rec = recs[i]
-			if err := proc.Process(&rec, emit); err != nil {
-				b.Fatal(err)
-			}
-		}
-	}
-	if kept == 0 {
+	if stagetest.BenchmarkProcessor(b, proc, lines) == 0 {
 		b.Fatal("nothing was kept")
 	}
 }

@@ -1,11 +1,8 @@
 package math
 
 import (
-	"bufio"
 	"bytes"
-	"compress/gzip"
 	"errors"
-	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -16,6 +13,7 @@ import (
 	"github.com/etelgo/etelgo/internal/field"
 	"github.com/etelgo/etelgo/internal/record"
 	"github.com/etelgo/etelgo/internal/stage"
+	"github.com/etelgo/etelgo/internal/stage/stagetest"
 )
 
 // run runs etl-math in-process and returns its stdout, stderr and exit
@@ -252,26 +250,7 @@ func TestMathScaleAndRounding(t *testing.T) {
 
 // readSample returns the lines of a gzipped test data file.
 func readSample(t testing.TB, name string) []string {
-	t.Helper()
-	f, err := os.Open("testdata/" + name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var lines []string
-	sc := bufio.NewScanner(zr)
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		lines = append(lines, sc.Text())
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return lines
+	return stagetest.ReadLines(t, "testdata/"+name)
 }
 
 func TestMathWindowsEventsKeepKeywords(t *testing.T) {
@@ -324,27 +303,7 @@ func TestMathWikitickerInvariant(t *testing.T) {
 // benchmarkProcessor runs one Processor over lines, as RunStream would
 // without the reading and writing.
 func benchmarkProcessor(b *testing.B, proc stage.Processor, lines []string) {
-	recs := make([]record.Record, len(lines))
-	size := 0
-	for i, line := range lines {
-		recs[i] = record.Record{Value: []byte(line), Line: int64(i + 1)}
-		size += len(line) + 1
-	}
-	emitted := 0
-	emit := func(*record.Record) error { emitted++; return nil }
-
-	b.SetBytes(int64(size))
-	b.ReportAllocs()
-	var rec record.Record
-	for b.Loop() {
-		for i := range recs {
-			rec = recs[i]
-			if err := proc.Process(&rec, emit); err != nil {
-				b.Fatal(err)
-			}
-		}
-	}
-	if emitted == 0 {
+	if stagetest.BenchmarkProcessor(b, proc, lines) == 0 {
 		b.Fatal("nothing was emitted")
 	}
 }
